@@ -254,7 +254,7 @@ export class GraphBuilder {
     }
     const k1 = a.shape[a.shape.length - 1];
     const k2 = b.shape[b.shape.length - 2];
-    if (k1 !== k2)
+    if (k1 !== k2 && typeof k1 === "number" && typeof k2 === "number")
       throw new ShapeError(`MatMul: inner dims differ, ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
     const shape = [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]];

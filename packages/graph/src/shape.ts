@@ -33,6 +33,8 @@ export function broadcastShapes(a: Shape, b: Shape): Dim[] {
     const db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
     if (da === 1) out.push(db);
     else if (db === 1 || dimsEqual(da, db)) out.push(da);
+    // Two different symbolic dims cannot be checked while building; ORT checks them at run time.
+    else if (typeof da === "string" || typeof db === "string") out.push(typeof da === "string" ? db : da);
     else throw new ShapeError(`cannot broadcast ${formatShape(a)} with ${formatShape(b)}`);
   }
   return out;

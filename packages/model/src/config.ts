@@ -54,7 +54,14 @@ export class InvalidConfigError extends Error {
 
 /** Throws InvalidConfigError naming the first problem found. */
 export function validateConfig(config: ModelConfig): void {
-  const positiveInts: (keyof ModelConfig)[] = ["vocabSize", "contextLength", "layers", "heads", "width", "ffnHidden"];
+  const positiveInts: (keyof ModelConfig)[] = [
+    "vocabSize",
+    "contextLength",
+    "layers",
+    "heads",
+    "width",
+    "ffnHidden",
+  ];
   for (const key of positiveInts) {
     const value = config[key];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
@@ -69,8 +76,10 @@ export function validateConfig(config: ModelConfig): void {
       `head size width/heads = ${config.width / config.heads} must be even for rotary positions`,
     );
   }
-  if (!(config.ropeTheta > 1)) throw new InvalidConfigError(`config.ropeTheta must be > 1, got ${config.ropeTheta}`);
-  if (!(config.normEps > 0)) throw new InvalidConfigError(`config.normEps must be > 0, got ${config.normEps}`);
+  if (!(config.ropeTheta > 1))
+    throw new InvalidConfigError(`config.ropeTheta must be > 1, got ${config.ropeTheta}`);
+  if (!(config.normEps > 0))
+    throw new InvalidConfigError(`config.normEps must be > 0, got ${config.normEps}`);
 }
 
 export function headSize(config: ModelConfig): number {
