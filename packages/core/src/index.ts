@@ -1,0 +1,1 @@
+export { createRng, createRngFromState, Rng, type RngState } from "./rng.js";
