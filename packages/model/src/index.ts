@@ -4,6 +4,7 @@ export * from "./float16.js";
 export * from "./inference-graph.js";
 export * from "./init-weights.js";
 export * from "./kv-cache.js";
+export * from "./model-pair.js";
 export * from "./model-runner.js";
 export * from "./reference-forward.js";
 export * from "./rotary.js";

@@ -1,0 +1,24 @@
+import { join } from "node:path";
+import { assertSameTokenizer, type Checkpoint, loadCheckpoint } from "./checkpoint.js";
+
+// The bundled default pair lives in models/: tokenizer.json, target.ckpt, draft.ckpt.
+
+export interface ModelPair {
+  target: Checkpoint;
+  draft: Checkpoint;
+}
+
+/** Loads a target and a draft checkpoint and refuses a pair that does not share one tokenizer. */
+export async function loadModelPair(targetPath: string, draftPath: string): Promise<ModelPair> {
+  const [target, draft] = await Promise.all([loadCheckpoint(targetPath), loadCheckpoint(draftPath)]);
+  assertSameTokenizer(draft, target, ["draft", "target"]);
+  return { target, draft };
+}
+
+export function defaultModelPaths(modelsDir = "models") {
+  return {
+    tokenizer: join(modelsDir, "tokenizer.json"),
+    target: join(modelsDir, "target.ckpt"),
+    draft: join(modelsDir, "draft.ckpt"),
+  };
+}
