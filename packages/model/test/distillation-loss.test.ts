@@ -33,8 +33,11 @@ function softmax(row: ArrayLike<number>, temperature: number): Float64Array {
 describe("distillation training graph", () => {
   it("computes masked forward KL at the decoding temperature and training reduces it", async () => {
     const weights = initWeights(config, 3);
-    for (const spec of weightSpecs(config))
-      if (spec.init === "normal") weights.get(spec.name)!.forEach((x, i, a) => (a[i] = x * 5));
+    for (const spec of weightSpecs(config)) {
+      if (spec.init !== "normal") continue;
+      const w = weights.get(spec.name)!;
+      for (let i = 0; i < w.length; i++) w[i] *= 5;
+    }
     const seqLen = 8;
     const ids = Array.from({ length: 2 * seqLen }, (_, i) => (i * 11 + 2) % config.vocabSize);
     const temperature = 0.7;
