@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from "commander";
+import { benchModelCommand } from "./bench-model.js";
+import { runDemo } from "./demo.js";
 import { DEFAULT_PRETRAIN, pretrain } from "./pretrain.js";
 
 // The `distillspec` command.
@@ -47,6 +49,29 @@ program
       evalEvery: opts.evalEvery ?? defaults.evalEvery,
       checkpointEvery: opts.checkpointEvery ?? defaults.checkpointEvery,
     });
+  });
+
+// `bench` may be shared with other benchmarks: reuse the group when one is already registered.
+(program.commands.find((c) => c.name() === "bench") ?? program.command("bench").description("benchmarks"))
+  .command("model")
+  .description("model-engine benchmark: verification cost, training efficiency, ORT parity")
+  .requiredOption("--out <file>", "JSON report path")
+  .option("--quick", "fewer repetitions and smaller training batches")
+  .option("--target <path>", "target checkpoint", "models/target.ckpt")
+  .option("--draft <path>", "draft checkpoint", "models/draft.ckpt")
+  .option("--random-weights", "skip the checkpoints (timings do not depend on weights)")
+  .action(async (opts) => {
+    await benchModelCommand(opts);
+  });
+
+program
+  .command("demo")
+  .description("the main job: decode with the bundled target and draft, side by side")
+  .option("--models <dir>", "models directory", "models")
+  .option("--max-new <n>", "tokens to generate per prompt", positiveInt, 40)
+  .option("--arithmetic <n>", "arithmetic problems for the accuracy check", positiveInt, 20)
+  .action(async (opts) => {
+    await runDemo({ modelsDir: opts.models, maxNew: opts.maxNew, arithmeticCount: opts.arithmetic });
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
