@@ -52,7 +52,7 @@ interface TrainState {
 
 export const DEFAULT_PRETRAIN: Record<PretrainOptions["role"], Omit<PretrainOptions, "role" | "outDir">> = {
   target: {
-    steps: 2000,
+    steps: 1500,
     batch: 8,
     seqLen: 256,
     learningRate: 1e-3,
