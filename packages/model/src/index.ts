@@ -1,5 +1,6 @@
 export * from "./checkpoint.js";
 export * from "./config.js";
+export * from "./extend-batcher.js";
 export * from "./float16.js";
 export * from "./inference-graph.js";
 export * from "./init-weights.js";
@@ -8,6 +9,7 @@ export * from "./model-pair.js";
 export * from "./model-runner.js";
 export * from "./reference-forward.js";
 export * from "./rotary.js";
+export * from "./session-store.js";
 export * from "./trainer.js";
 export * from "./training-graph.js";
 export * from "./transformer-graph.js";

@@ -107,7 +107,8 @@ export class ModelRunner {
     });
   }
 
-  private validate(cache: KvCache, tokens: readonly number[]): void {
+  /** Throws (RangeError, CacheFullError) when `tokens` cannot extend `cache`; nothing is modified. */
+  validate(cache: KvCache, tokens: readonly number[]): void {
     if (cache.config.width !== this.config.width || cache.config.layers !== this.config.layers) {
       throw new Error("KV cache belongs to a model with a different shape");
     }

@@ -1,0 +1,122 @@
+import { randomUUID } from "node:crypto";
+
+// Sessions behind ids, as a model service keeps them: a KV cache per session, an idle TTL, a cap on the
+// number of sessions and on the memory they hold. Past the budget, new sessions are refused rather than
+// letting the process grow.
+
+/** An error a service maps to a gRPC status by its `status` name. */
+export class SessionError extends Error {
+  constructor(
+    readonly status: "NOT_FOUND" | "RESOURCE_EXHAUSTED" | "FAILED_PRECONDITION",
+    message: string,
+  ) {
+    super(message);
+    this.name = "SessionError";
+  }
+}
+
+export interface SessionStoreOptions {
+  maxSessions: number;
+  memoryBudgetBytes: number;
+  idleTtlMs: number;
+  now?: () => number;
+}
+
+interface Entry<T> {
+  value: T;
+  bytes: number;
+  lastUsed: number;
+  busy: boolean;
+}
+
+export class SessionStore<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  private bytes = 0;
+  private readonly now: () => number;
+
+  constructor(readonly options: SessionStoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get bytesUsed(): number {
+    return this.bytes;
+  }
+
+  /** Checks there is room for a session of `bytes` (after dropping expired ones) without creating it. */
+  reserve(bytes: number): void {
+    this.sweep();
+    if (this.entries.size >= this.options.maxSessions) {
+      throw new SessionError(
+        "RESOURCE_EXHAUSTED",
+        `session limit reached (${this.options.maxSessions} sessions)`,
+      );
+    }
+    if (this.bytes + bytes > this.options.memoryBudgetBytes) {
+      throw new SessionError(
+        "RESOURCE_EXHAUSTED",
+        `session memory budget exhausted: ${this.bytes} + ${bytes} bytes exceeds ${this.options.memoryBudgetBytes}`,
+      );
+    }
+  }
+
+  add(value: T, bytes: number): string {
+    this.reserve(bytes);
+    const id = randomUUID();
+    this.entries.set(id, { value, bytes, lastUsed: this.now(), busy: false });
+    this.bytes += bytes;
+    return id;
+  }
+
+  private entry(id: string): Entry<T> {
+    const entry = this.entries.get(id);
+    if (!entry)
+      throw new SessionError("NOT_FOUND", `unknown session "${id}" (expired, released or never created)`);
+    return entry;
+  }
+
+  /**
+   * Runs `use` with exclusive access to the session: two calls on one session at once would interleave
+   * cache updates, so the second is refused.
+   */
+  async withSession<R>(id: string, use: (value: T) => Promise<R>): Promise<R> {
+    const entry = this.entry(id);
+    if (entry.busy)
+      throw new SessionError("FAILED_PRECONDITION", `session "${id}" is busy with another call`);
+    entry.busy = true;
+    try {
+      return await use(entry.value);
+    } finally {
+      entry.busy = false;
+      entry.lastUsed = this.now();
+    }
+  }
+
+  release(id: string): T {
+    const entry = this.entry(id);
+    this.entries.delete(id);
+    this.bytes -= entry.bytes;
+    return entry.value;
+  }
+
+  /** Drops sessions idle for longer than the TTL (never one in use); returns how many. */
+  sweep(): number {
+    const cutoff = this.now() - this.options.idleTtlMs;
+    let dropped = 0;
+    for (const [id, entry] of this.entries) {
+      if (!entry.busy && entry.lastUsed < cutoff) {
+        this.entries.delete(id);
+        this.bytes -= entry.bytes;
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  values(): T[] {
+    return [...this.entries.values()].map((e) => e.value);
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { SessionStore } from "../src/index.js";
+
+describe("SessionStore", () => {
+  const make = (now: { t: number }) =>
+    new SessionStore<string>({ maxSessions: 3, memoryBudgetBytes: 100, idleTtlMs: 1000, now: () => now.t });
+
+  it("refuses sessions past the count and memory budgets with RESOURCE_EXHAUSTED", () => {
+    const clock = { t: 0 };
+    const store = make(clock);
+    store.add("a", 40);
+    store.add("b", 40);
+    expect(() => store.add("c", 40)).toThrow(/memory budget exhausted: 80 \+ 40 bytes exceeds 100/);
+    store.add("c", 10);
+    expect(() => store.add("d", 1)).toThrow(/session limit reached \(3 sessions\)/);
+    expect(store.size).toBe(3);
+    expect(store.bytesUsed).toBe(90);
+  });
+
+  it("expires idle sessions, never busy ones, and reports unknown ids as NOT_FOUND", async () => {
+    const clock = { t: 0 };
+    const store = make(clock);
+    const idle = store.add("idle", 10);
+    const busy = store.add("busy", 10);
+    let sweptWhileBusy = -1;
+    await store.withSession(busy, async () => {
+      clock.t = 5000;
+      sweptWhileBusy = store.sweep();
+    });
+    expect(sweptWhileBusy).toBe(1);
+    await expect(store.withSession(idle, async () => 1)).rejects.toMatchObject({ status: "NOT_FOUND" });
+    expect(await store.withSession(busy, async (v) => v)).toBe("busy");
+    expect(store.bytesUsed).toBe(10);
+  });
+
+  it("refuses a second concurrent call on one session", async () => {
+    const store = make({ t: 0 });
+    const id = store.add("s", 1);
+    let release!: () => void;
+    const first = store.withSession(id, () => new Promise<void>((r) => (release = r)));
+    await expect(store.withSession(id, async () => 1)).rejects.toMatchObject({
+      status: "FAILED_PRECONDITION",
+    });
+    release();
+    await first;
+    expect(store.release(id)).toBe("s");
+    expect(store.bytesUsed).toBe(0);
+  });
+});
