@@ -1,4 +1,4 @@
-export type { AcceptanceRule, AcceptArgs } from "./acceptance-rule.js";
+export type { AcceptArgs, AcceptanceRule } from "./acceptance-rule.js";
 export { losslessRule } from "./lossless-rule.js";
 export { processLogits } from "./process-logits.js";
 export type { RandomSource } from "./random-source.js";

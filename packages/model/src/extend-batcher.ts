@@ -70,17 +70,15 @@ export class ExtendBatcher {
 
   private runAlone(p: Pending): void {
     const started = process.hrtime.bigint();
-    this.runner
-      .extend(p.cache, p.tokens)
-      .then(
-        (logits) =>
-          p.resolve({
-            logits,
-            batchSize: 1,
-            queueNs: started - p.enqueued,
-            forwardNs: process.hrtime.bigint() - started,
-          }),
-        p.reject,
-      );
+    this.runner.extend(p.cache, p.tokens).then(
+      (logits) =>
+        p.resolve({
+          logits,
+          batchSize: 1,
+          queueNs: started - p.enqueued,
+          forwardNs: process.hrtime.bigint() - started,
+        }),
+      p.reject,
+    );
   }
 }

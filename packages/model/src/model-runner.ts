@@ -108,7 +108,7 @@ export class ModelRunner {
   }
 
   /** Throws (RangeError, CacheFullError) when `tokens` cannot extend `cache`; nothing is modified. */
-  validate(cache: KvCache, tokens: readonly number[]): void {
+  validate(cache: KvCache, tokens: readonly number[], pastLength = cache.length): void {
     if (cache.config.width !== this.config.width || cache.config.layers !== this.config.layers) {
       throw new Error("KV cache belongs to a model with a different shape");
     }
@@ -120,9 +120,9 @@ export class ModelRunner {
         );
       }
     }
-    if (cache.length + tokens.length > cache.capacity) {
+    if (pastLength + tokens.length > cache.capacity) {
       throw new CacheFullError(
-        `sequence of ${cache.length + tokens.length} tokens exceeds the context length ${cache.capacity}`,
+        `sequence of ${pastLength + tokens.length} tokens exceeds the context length ${cache.capacity}`,
       );
     }
   }
