@@ -27,6 +27,8 @@ interface Entry<T> {
   bytes: number;
   lastUsed: number;
   busy: boolean;
+  /** Released while a call was using it: dropped when that call ends. */
+  releasing: boolean;
 }
 
 export class SessionStore<T> {
@@ -66,7 +68,7 @@ export class SessionStore<T> {
   add(value: T, bytes: number): string {
     this.reserve(bytes);
     const id = randomUUID();
-    this.entries.set(id, { value, bytes, lastUsed: this.now(), busy: false });
+    this.entries.set(id, { value, bytes, lastUsed: this.now(), busy: false, releasing: false });
     this.bytes += bytes;
     return id;
   }
@@ -92,14 +94,21 @@ export class SessionStore<T> {
     } finally {
       entry.busy = false;
       entry.lastUsed = this.now();
+      if (entry.releasing) this.drop(id, entry);
     }
   }
 
+  /** Forgets a session; one in use by a call is dropped when that call ends. */
   release(id: string): T {
     const entry = this.entry(id);
+    if (entry.busy) entry.releasing = true;
+    else this.drop(id, entry);
+    return entry.value;
+  }
+
+  private drop(id: string, entry: Entry<T>): void {
     this.entries.delete(id);
     this.bytes -= entry.bytes;
-    return entry.value;
   }
 
   /** Drops sessions idle for longer than the TTL (never one in use); returns how many. */
@@ -108,8 +117,7 @@ export class SessionStore<T> {
     let dropped = 0;
     for (const [id, entry] of this.entries) {
       if (!entry.busy && entry.lastUsed < cutoff) {
-        this.entries.delete(id);
-        this.bytes -= entry.bytes;
+        this.drop(id, entry);
         dropped++;
       }
     }

@@ -1,0 +1,233 @@
+import {
+  createRng,
+  processLogits,
+  type SamplingParams,
+  sampleToken,
+  validateSamplingParams,
+} from "@distillspec/core";
+import {
+  assertSameTokenizer,
+  type Checkpoint,
+  ExtendBatcher,
+  type KvCache,
+  loadCheckpoint,
+  ModelRunner,
+  parameterCount,
+  SessionStore,
+} from "@distillspec/model";
+
+// The draft model behind sessions: propose γ tokens with their distributions in one call, truncate,
+// release; hot-reload a new checkpoint. A session stays on the model version that built its cache (a
+// cache computed by old weights is meaningless to new ones), so a reload never disturbs a running
+// generation; the old model is freed once its last session is gone.
+
+export interface DraftProposerOptions {
+  maxSessions: number;
+  memoryBudgetBytes: number;
+  idleTtlMs: number;
+  maxBatch: number;
+  maxGamma: number;
+  threads: number;
+}
+
+export const DEFAULT_DRAFT_PROPOSER_OPTIONS: DraftProposerOptions = {
+  maxSessions: 512,
+  memoryBudgetBytes: 512 * 1024 * 1024,
+  idleTtlMs: 5 * 60_000,
+  maxBatch: 16,
+  maxGamma: 16,
+  threads: 1,
+};
+
+interface ModelSlot {
+  version: number;
+  checkpoint: Checkpoint;
+  runner: ModelRunner;
+  batcher: ExtendBatcher;
+}
+
+interface DraftSession {
+  cache: KvCache;
+  slot: ModelSlot;
+}
+
+export interface ProposeResult {
+  tokenIds: number[];
+  distributions: Float32Array[];
+  length: number;
+  forwardNs: bigint;
+  queueNs: bigint;
+  forwardCalls: number;
+  modelVersion: number;
+}
+
+export class DraftProposer {
+  private readonly sessions: SessionStore<DraftSession>;
+  private readonly retired = new Set<ModelSlot>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  private constructor(
+    private current: ModelSlot,
+    readonly options: DraftProposerOptions,
+  ) {
+    this.sessions = new SessionStore<DraftSession>(options);
+    this.sweeper = setInterval(() => void this.sweep(), Math.max(1000, options.idleTtlMs / 4));
+    this.sweeper.unref();
+  }
+
+  static async create(
+    checkpoint: Checkpoint,
+    options: Partial<DraftProposerOptions> = {},
+  ): Promise<DraftProposer> {
+    const resolved = { ...DEFAULT_DRAFT_PROPOSER_OPTIONS, ...options };
+    return new DraftProposer(await DraftProposer.slot(checkpoint, 1, resolved), resolved);
+  }
+
+  private static async slot(
+    checkpoint: Checkpoint,
+    version: number,
+    options: DraftProposerOptions,
+  ): Promise<ModelSlot> {
+    const runner = await ModelRunner.create(checkpoint.config, checkpoint.weights, {
+      intraOpThreads: options.threads,
+    });
+    return { version, checkpoint, runner, batcher: new ExtendBatcher(runner, options.maxBatch) };
+  }
+
+  get checkpoint(): Checkpoint {
+    return this.current.checkpoint;
+  }
+
+  get modelVersion(): number {
+    return this.current.version;
+  }
+
+  info() {
+    const config = this.current.checkpoint.config;
+    return {
+      name: config.name,
+      parameterCount: parameterCount(config),
+      vocabSize: config.vocabSize,
+      tokenizerIdentity: this.current.checkpoint.tokenizerIdentity,
+      contextLength: config.contextLength,
+      modelVersion: this.current.version,
+      activeSessions: this.sessions.size,
+    };
+  }
+
+  async createSession(
+    tokens: readonly number[],
+  ): Promise<{ sessionId: string; length: number; forwardNs: bigint }> {
+    const slot = this.current;
+    const cache = slot.runner.createCache();
+    if (tokens.length > 0) slot.runner.validate(cache, tokens);
+    const sessionId = this.sessions.add({ cache, slot }, cache.byteSize);
+    if (tokens.length === 0) return { sessionId, length: 0, forwardNs: 0n };
+    try {
+      const result = await slot.batcher.extend(cache, tokens);
+      return { sessionId, length: cache.length, forwardNs: result.forwardNs };
+    } catch (error) {
+      this.sessions.release(sessionId);
+      throw error;
+    }
+  }
+
+  /**
+   * Feeds `tokens` (after truncating to `truncateTo`), then samples γ tokens one after another. The cache
+   * ends holding everything but the last proposed token.
+   */
+  async propose(
+    sessionId: string,
+    tokens: readonly number[],
+    gamma: number,
+    sampling: SamplingParams & { seed?: bigint | number },
+    truncateTo?: number,
+  ): Promise<ProposeResult> {
+    const params = validateSamplingParams(sampling);
+    if (!Number.isInteger(gamma) || gamma < 1 || gamma > this.options.maxGamma) {
+      throw new RangeError(`gamma must be an integer in [1, ${this.options.maxGamma}], got ${gamma}`);
+    }
+    if (tokens.length === 0) throw new RangeError("propose needs at least one new token");
+    return this.sessions.withSession(sessionId, async ({ cache, slot }) => {
+      const { runner, batcher } = slot;
+      const past = truncateTo ?? cache.length;
+      if (!Number.isInteger(past) || past < 0 || past > cache.length) {
+        throw new RangeError(`cannot truncate a session of ${cache.length} tokens to ${truncateTo}`);
+      }
+      // Validate the whole call (new tokens plus γ−1 fed proposals) before changing the cache.
+      runner.validate(cache, [...tokens, ...new Array<number>(gamma - 1).fill(0)], past);
+      cache.truncate(past);
+      const vocab = runner.config.vocabSize;
+      const rng = createRng(sampling.seed ?? 0);
+      const tokenIds: number[] = [];
+      const distributions: Float32Array[] = [];
+      let forwardNs = 0n;
+      let queueNs = 0n;
+      let feed: readonly number[] = tokens;
+      for (let i = 0; i < gamma; i++) {
+        const result = await batcher.extend(cache, feed);
+        forwardNs += result.forwardNs;
+        queueNs += result.queueNs;
+        const last = feed.length - 1;
+        const q = processLogits(result.logits.subarray(last * vocab, (last + 1) * vocab), params);
+        const token = sampleToken(q, rng);
+        tokenIds.push(token);
+        distributions.push(q);
+        feed = [token];
+        if (i === gamma - 1) break;
+      }
+      return {
+        tokenIds,
+        distributions,
+        length: cache.length,
+        forwardNs,
+        queueNs,
+        forwardCalls: gamma,
+        modelVersion: slot.version,
+      };
+    });
+  }
+
+  async truncate(sessionId: string, length: number): Promise<number> {
+    return this.sessions.withSession(sessionId, async ({ cache }) => {
+      if (!Number.isInteger(length) || length < 0 || length > cache.length) {
+        throw new RangeError(`cannot truncate a session of ${cache.length} tokens to ${length}`);
+      }
+      cache.truncate(length);
+      return cache.length;
+    });
+  }
+
+  release(sessionId: string): void {
+    this.sessions.release(sessionId);
+    void this.sweep();
+  }
+
+  /** Loads `path` and serves it to new sessions; refuses a checkpoint with another tokenizer. */
+  async reload(path: string): Promise<ReturnType<DraftProposer["info"]>> {
+    const checkpoint = await loadCheckpoint(path);
+    assertSameTokenizer(checkpoint, this.current.checkpoint, ["new draft", "serving draft"]);
+    const slot = await DraftProposer.slot(checkpoint, this.current.version + 1, this.options);
+    this.retired.add(this.current);
+    this.current = slot;
+    await this.sweep();
+    return this.info();
+  }
+
+  /** Expires idle sessions and frees retired models no session uses any more. */
+  private async sweep(): Promise<void> {
+    this.sessions.sweep();
+    const inUse = new Set(this.sessions.values().map((s) => s.slot));
+    for (const slot of this.retired) {
+      if (!inUse.has(slot)) {
+        this.retired.delete(slot);
+        await slot.runner.release();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const slot of [...this.retired, this.current]) await slot.runner.release();
+  }
+}
