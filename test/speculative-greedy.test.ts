@@ -67,7 +67,7 @@ describe("greedy speculative decoding equals target-only greedy decoding", () =>
       for (const { name, proposer } of drafts) {
         const { tokens, alpha } = await speculative(proposer, prompt, 20, gamma);
         expect(tokens, `${name}, prompt ${i}, γ=${gamma}`).toEqual(expected);
-        (alphas[name] ??= []).push(alpha);
+        alphas[name] = [...(alphas[name] ?? []), alpha];
       }
     }
     // Both acceptance and rejection paths were exercised.

@@ -1,0 +1,12 @@
+export { type CallContext, timeRemainingMs } from "./call-context.js";
+export * from "./client.js";
+export { type CallOptions, type DownstreamOptions, downstreamCallOptions } from "./deadline.js";
+export * from "./errors.js";
+export * from "./health-registry.js";
+export * from "./health-service.js";
+export * from "./message-limits.js";
+export * from "./reflection.js";
+export * from "./server.js";
+export type { InternalErrorListener } from "./server-handlers.js";
+export * from "./service-implementation.js";
+export * from "./signals.js";

@@ -1,0 +1,102 @@
+import { create, type DescMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  ServerUnaryCall,
+  ServerWritableStream,
+  StatusObject,
+} from "@grpc/grpc-js";
+import { type CallContext, createCallContext } from "./call-context.js";
+import { ServiceError, Status, toServiceError } from "./errors.js";
+
+/** Called with every error that becomes INTERNAL (a bug, not a client mistake): its stack is not sent. */
+export type InternalErrorListener = (error: unknown, method: string) => void;
+
+export type AnyUnary = (request: Message, context: CallContext) => unknown;
+export type AnyServerStreaming = (request: Message, context: CallContext) => AsyncIterable<unknown>;
+
+/** Wraps a promise-returning handler as a grpc-js unary handler that answers exactly once. */
+export function wrapUnary(
+  method: DescMethod,
+  handler: AnyUnary,
+  onInternalError: InternalErrorListener,
+): handleUnaryCall<Message, Message> {
+  return (call, callback) => {
+    const { context, finish } = createCallContext(call as ServerUnaryCall<unknown, unknown>);
+    void (async () => {
+      let response: Message;
+      try {
+        response = toMessage(method.output, await handler(call.request, context));
+      } catch (error) {
+        finish();
+        callback(errorStatus(error, context, onInternalError));
+        return;
+      }
+      finish();
+      callback(null, response);
+    })();
+  };
+}
+
+/** Wraps an async-generator handler as a grpc-js server-streaming handler with backpressure. */
+export function wrapServerStreaming(
+  method: DescMethod,
+  handler: AnyServerStreaming,
+  onInternalError: InternalErrorListener,
+): handleServerStreamingCall<Message, Message> {
+  return (call) => {
+    const { context, finish } = createCallContext(call as ServerUnaryCall<unknown, unknown>);
+    void (async () => {
+      try {
+        for await (const item of handler(call.request, context)) {
+          // Leaving the loop runs the generator's finally blocks.
+          if (context.signal.aborted) break;
+          if (!call.write(toMessage(method.output, item))) await drained(call, context.signal);
+        }
+      } catch (error) {
+        finish();
+        call.emit("error", errorStatus(error, context, onInternalError));
+        return;
+      }
+      finish();
+      if (!context.signal.aborted) call.end();
+    })();
+  };
+}
+
+function toMessage(schema: DescMessage, value: unknown): Message {
+  return create(schema, value as never);
+}
+
+function drained(call: ServerWritableStream<Message, Message>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    call.once("drain", done);
+    // A cancelled call never drains.
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function errorStatus(
+  error: unknown,
+  context: CallContext,
+  onInternalError: InternalErrorListener,
+): Partial<StatusObject> {
+  // Once the call is over (cancelled, past its deadline) the reason is what the status should say.
+  const failure =
+    context.signal.aborted && context.signal.reason instanceof ServiceError
+      ? context.signal.reason
+      : toServiceError(error);
+  if (failure.code === Status.INTERNAL || failure.code === Status.UNKNOWN) {
+    try {
+      onInternalError(error, context.method);
+    } catch {
+      // A failing logger must not take the process down.
+    }
+  }
+  return { code: failure.code, details: failure.message, metadata: failure.metadata };
+}
