@@ -24,13 +24,13 @@ function scaled(weights: Weights, factor: number): Weights {
   return weights;
 }
 
-export function tinyTarget(seed = 1): Checkpoint {
+export function tinyTarget(seed = 1, config: ModelConfig = tinyTargetConfig): Checkpoint {
   return {
     formatVersion: 1,
-    config: tinyTargetConfig,
+    config,
     tokenizerIdentity: TOKENIZER_IDENTITY,
     metadata: {},
-    weights: scaled(initWeights(tinyTargetConfig, seed), 6),
+    weights: scaled(initWeights(config, seed), 6),
   };
 }
 

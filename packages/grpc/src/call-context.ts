@@ -42,6 +42,17 @@ export function createCallContext(call: ServerUnaryCall<unknown, unknown>): {
   };
   call.once("cancelled", onCancelled);
   if (call.cancelled) onCancelled();
+  // grpc-js ends a call whose deadline passes without always emitting "cancelled": abort at the deadline
+  // ourselves, so handlers stop work nobody is waiting for (and release what they created for it).
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(
+        () => {
+          if (!controller.signal.aborted) controller.abort(deadlineExceeded("deadline exceeded"));
+        },
+        Math.max(0, deadline - Date.now()),
+      )
+    : undefined;
+  timer?.unref();
   const context: CallContext = {
     method: call.getPath(),
     deadline,
@@ -49,5 +60,11 @@ export function createCallContext(call: ServerUnaryCall<unknown, unknown>): {
     metadata: call.metadata,
     peer: call.getPeer(),
   };
-  return { context, finish: () => call.off("cancelled", onCancelled) };
+  return {
+    context,
+    finish: () => {
+      call.off("cancelled", onCancelled);
+      clearTimeout(timer);
+    },
+  };
 }

@@ -64,6 +64,23 @@ export function toServiceError(error: unknown): ServiceError {
       cause: error,
     });
   }
+  const named = statusFromName(error);
+  if (named !== undefined && error instanceof Error)
+    return new ServiceError(named, error.message, { cause: error });
+  // Validation in the model and core packages throws RangeError: that is bad input.
+  if (error instanceof RangeError)
+    return new ServiceError(Status.INVALID_ARGUMENT, error.message, { cause: error });
   if (error instanceof Error) return new ServiceError(Status.INTERNAL, error.message, { cause: error });
   return new ServiceError(Status.INTERNAL, String(error), { cause: error });
+}
+
+/**
+ * Packages below the transport (model, core) cannot import grpc; their errors name the status they mean in
+ * a `status` field (e.g. SessionError { status: "NOT_FOUND" }), and this is the one place that maps it.
+ */
+function statusFromName(error: unknown): Status | undefined {
+  const name = (error as { status?: unknown } | null)?.status;
+  if (typeof name !== "string") return undefined;
+  const code = (Status as unknown as Record<string, number>)[name];
+  return typeof code === "number" ? code : undefined;
 }

@@ -1,6 +1,7 @@
 export { type CallContext, timeRemainingMs } from "./call-context.js";
 export * from "./client.js";
 export { type CallOptions, type DownstreamOptions, downstreamCallOptions } from "./deadline.js";
+export * from "./entry-point.js";
 export * from "./errors.js";
 export * from "./health-registry.js";
 export * from "./health-service.js";

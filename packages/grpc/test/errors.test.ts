@@ -8,6 +8,7 @@ import {
   resourceExhausted,
   ServiceError,
   Status,
+  toServiceError,
   unavailable,
 } from "../src/index.js";
 import { type Harness, startTarget } from "./fixtures.js";
@@ -71,7 +72,7 @@ describe("error mapping", () => {
     harness = await startTarget({
       generate: async function* () {
         yield { tokenIds: [1] };
-        throw new RangeError("index 9 out of range");
+        throw new TypeError("index 9 out of range");
       },
     });
     const error = await failure(
@@ -137,5 +138,18 @@ describe("error mapping", () => {
     const error = await failure(client.info({}));
     expect(error.code).toBe(Status.UNAVAILABLE);
     client.$close();
+  });
+});
+
+describe("errors from packages below the transport", () => {
+  it("map a `status` name and RangeError (bad input) once, in toServiceError", () => {
+    const named = Object.assign(new Error("unknown session s1"), { status: "NOT_FOUND" });
+    expect(toServiceError(named).code).toBe(Status.NOT_FOUND);
+    expect(toServiceError(new RangeError("token id 9 is outside the vocabulary")).code).toBe(
+      Status.INVALID_ARGUMENT,
+    );
+    expect(toServiceError(Object.assign(new Error("x"), { status: "NOT_A_STATUS" })).code).toBe(
+      Status.INTERNAL,
+    );
   });
 });

@@ -68,6 +68,8 @@ export interface CheckpointHeader {
 
 export class CheckpointError extends Error {
   override name = "CheckpointError";
+  /** A file that is not a usable checkpoint (or a pair that does not match) cannot be served. */
+  readonly status = "FAILED_PRECONDITION";
   /** File the problem concerns, when there is one. */
   readonly path: string | undefined;
 

@@ -4,8 +4,10 @@ import type { ModelConfig } from "./config.js";
 // first `length` rows are one contiguous block that can be fed to the graph without copying.
 // Rolling back after a rejected draft is `truncate`, never a re-prefill.
 
+/** A sequence longer than the context: bad input, so services answer INVALID_ARGUMENT. */
 export class CacheFullError extends Error {
   override name = "CacheFullError";
+  readonly status = "INVALID_ARGUMENT";
 }
 
 export class KvCache {

@@ -23,6 +23,8 @@ export interface SpeculativeParams {
   /** Shortest context of the two models. */
   contextLength: number;
   signal?: AbortSignal;
+  /** Checked after each batch of tokens is consumed, e.g. a stop sequence seen in the decoded text. */
+  shouldStop?: () => boolean;
 }
 
 export type LoopEvent = { kind: "tokens"; tokens: number[] } | { kind: "done"; stats: LoopStats };
@@ -70,10 +72,22 @@ export async function* speculativeGenerate(
     emitted: 0,
   };
   const rng = createRng(seed);
-  const [targetSession, draftSession] = await Promise.all([
+  const [targetOpened, draftOpened] = await Promise.allSettled([
     target.createSession(prompt.slice(0, -1)),
     draft.createSession(prompt.slice(0, -1)),
   ]);
+  if (targetOpened.status === "rejected" || draftOpened.status === "rejected") {
+    // Do not leak the session that did open.
+    if (targetOpened.status === "fulfilled")
+      await Promise.allSettled([target.release(targetOpened.value.sessionId)]);
+    if (draftOpened.status === "fulfilled")
+      await Promise.allSettled([draft.release(draftOpened.value.sessionId)]);
+    throw targetOpened.status === "rejected"
+      ? targetOpened.reason
+      : (draftOpened as PromiseRejectedResult).reason;
+  }
+  const targetSession = targetOpened.value;
+  const draftSession = draftOpened.value;
   try {
     const committed = [...prompt];
     let targetValid = prompt.length - 1; // cache prefix that still matches `committed`
@@ -138,7 +152,7 @@ export async function* speculativeGenerate(
       stats.rounds++;
       stats.metrics.record({ proposed: gamma, acceptedCount: accepted, emitted: emitted.length });
       yield { kind: "tokens", tokens: emitted };
-      if (stopAt >= 0) {
+      if (stopAt >= 0 || params.shouldStop?.()) {
         stats.finishReason = "stop";
         break;
       }

@@ -1,0 +1,52 @@
+import { createClient, failedPrecondition } from "@distillspec/grpc";
+import { DraftProposerService, type ModelInfo, TargetVerifierService } from "@distillspec/proto";
+import type { Tokenizer } from "@distillspec/tokenizer";
+import type { DraftClient, TargetClient } from "./remote-backends.js";
+import { ReplicaPool } from "./replica-pool.js";
+
+// Start-up check: every target and draft replica must answer, serve one model per role, and share the
+// controller's tokenizer — otherwise token ids would mean different things on each side.
+
+const MESSAGE_LIMIT = 64 * 1024 * 1024;
+
+export interface Replicas {
+  targets: ReplicaPool<TargetClient>;
+  drafts: ReplicaPool<DraftClient>;
+  target: ModelInfo;
+  draft: ModelInfo;
+  maxGamma: number;
+}
+
+export async function connectReplicas(
+  targetAddresses: readonly string[],
+  draftAddresses: readonly string[],
+  tokenizer: Tokenizer,
+  timeoutMs = 10_000,
+): Promise<Replicas> {
+  const options = { maxReceiveMessageBytes: MESSAGE_LIMIT, maxSendMessageBytes: MESSAGE_LIMIT };
+  const targets = new ReplicaPool(targetAddresses, (a) => createClient(TargetVerifierService, a, options));
+  const drafts = new ReplicaPool(draftAddresses, (a) => createClient(DraftProposerService, a, options));
+  const infos = await Promise.all([
+    ...targets.clients.map((c) => c.info({}, { timeoutMs })),
+    ...drafts.clients.map((c) => c.info({}, { timeoutMs })),
+  ]);
+  const addresses = [...targetAddresses, ...draftAddresses];
+  infos.forEach((info, i) => {
+    const id = info.model?.tokenizerIdentity ?? "";
+    if (id !== tokenizer.identity) {
+      throw failedPrecondition(
+        `tokenizer mismatch: ${addresses[i]} serves a model with tokenizer ${id.slice(0, 12)}…, ` +
+          `the controller uses ${tokenizer.identity.slice(0, 12)}…`,
+      );
+    }
+  });
+  const targetInfos = infos.slice(0, targetAddresses.length);
+  const draftInfos = infos.slice(targetAddresses.length);
+  return {
+    targets,
+    drafts,
+    target: targetInfos[0].model!,
+    draft: draftInfos[0].model!,
+    maxGamma: Math.min(...infos.map((i) => i.limits?.maxGamma ?? 16)),
+  };
+}

@@ -1,0 +1,189 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { samplingParamsError } from "@distillspec/core";
+import { type CallContext, defineService, downstreamCallOptions, invalidArgument } from "@distillspec/grpc";
+import {
+  ControllerService,
+  DecodingMode,
+  type GenerateRequest,
+  type GenerationStatsSchema,
+  type ModelInfo,
+  samplingFromWire,
+} from "@distillspec/proto";
+import type { Tokenizer } from "@distillspec/tokenizer";
+import type { AcceptanceRuleRegistry } from "./acceptance-rules.js";
+import { type DraftClient, remoteDraft, remoteTarget, type TargetClient } from "./remote-backends.js";
+import type { ReplicaPool } from "./replica-pool.js";
+import { speculativeGenerate } from "./speculative-loop.js";
+import { TextStreamer } from "./text-streamer.js";
+
+// The controller's gRPC face: validates a Generate request, runs the speculative loop (or target-only
+// decoding) against one target and one draft replica, streams text deltas, then the statistics.
+
+export interface ControllerDeps {
+  tokenizer: Tokenizer;
+  targets: ReplicaPool<TargetClient>;
+  drafts: ReplicaPool<DraftClient>;
+  rules: AcceptanceRuleRegistry;
+  target: ModelInfo;
+  draft: ModelInfo;
+  maxGamma: number;
+}
+
+type Stats = MessageInitShape<typeof GenerationStatsSchema>;
+
+function promptTokens(request: GenerateRequest, deps: ControllerDeps): number[] {
+  const { prompt } = request;
+  let tokens: number[];
+  if (prompt.case === "text") tokens = deps.tokenizer.encode(prompt.value);
+  else if (prompt.case === "tokenIds") tokens = prompt.value.tokens;
+  else throw invalidArgument("a prompt is required: set text or token_ids");
+  if (tokens.length === 0) throw invalidArgument("the prompt is empty");
+  const vocab = deps.tokenizer.vocabSize;
+  tokens.forEach((t, i) => {
+    if (t < 0 || t >= vocab)
+      throw invalidArgument(`prompt token ${t} at position ${i} is outside the vocabulary [0, ${vocab})`);
+  });
+  const context = Math.min(deps.target.contextLength, deps.draft.contextLength);
+  if (tokens.length >= context) {
+    throw invalidArgument(
+      `the prompt has ${tokens.length} tokens; the context holds ${context}, with room to generate`,
+    );
+  }
+  return tokens;
+}
+
+/** Index just past the first stop sequence found in `text` at or after `from`, or −1. */
+function stopIndex(text: string, stops: readonly string[], from: number): number {
+  let best = -1;
+  for (const stop of stops) {
+    const at = text.indexOf(stop, Math.max(0, from - stop.length));
+    if (at >= 0 && (best < 0 || at + stop.length < best)) best = at + stop.length;
+  }
+  return best;
+}
+
+export function controllerService(deps: ControllerDeps) {
+  const contextLength = Math.min(deps.target.contextLength, deps.draft.contextLength);
+
+  async function* generate(request: GenerateRequest, context: CallContext) {
+    const started = process.hrtime.bigint();
+    const prompt = promptTokens(request, deps);
+    if (request.maxNewTokens < 1)
+      throw invalidArgument(`max_new_tokens must be ≥ 1, got ${request.maxNewTokens}`);
+    const sampling = samplingFromWire(request.sampling);
+    const samplingError = samplingParamsError(sampling);
+    if (samplingError) throw invalidArgument(samplingError);
+    const targetOnly = request.mode === DecodingMode.TARGET_ONLY;
+    if (!targetOnly && (request.gamma < 1 || request.gamma > deps.maxGamma)) {
+      throw invalidArgument(`gamma must be in [1, ${deps.maxGamma}], got ${request.gamma}`);
+    }
+    const stops = request.stopSequences.filter((s) => s.length > 0);
+    const rule = deps.rules.resolve(
+      request.acceptanceRule?.name ?? "",
+      request.acceptanceRule?.optionsJson ?? "",
+    );
+    const callOptions = () => downstreamCallOptions(context);
+    const target = remoteTarget(deps.targets.next(), callOptions);
+    const streamer = new TextStreamer(deps.tokenizer);
+    let stopped = false;
+
+    // Shared by both modes: decode, cut at a stop sequence, build the delta message.
+    const delta = (tokens: number[]) => {
+      const before = streamer.shownLength;
+      let text = streamer.push(tokens);
+      const end = stops.length > 0 ? stopIndex(streamer.fullText, stops, before) : -1;
+      if (end >= 0) {
+        text = streamer.fullText.slice(before, end);
+        stopped = true;
+      }
+      return { event: { case: "delta" as const, value: { text, tokenIds: tokens } } };
+    };
+
+    if (targetOnly) {
+      let emitted = 0;
+      let finishReason = "length";
+      for await (const { tokenId } of target.generate(
+        prompt,
+        request.maxNewTokens,
+        sampling,
+        [],
+        context.signal,
+      )) {
+        emitted++;
+        yield delta([tokenId]);
+        if (stopped) {
+          finishReason = "stop";
+          break;
+        }
+      }
+      if (!stopped && emitted < request.maxNewTokens) finishReason = "context";
+      const wall = process.hrtime.bigint() - started;
+      const stats: Stats = {
+        alpha: 0,
+        tau: 1,
+        numRounds: emitted,
+        numEmittedTokens: emitted,
+        targetNs: wall,
+        wallNs: wall,
+        finishReason,
+        promptTokens: prompt.length,
+      };
+      yield { event: { case: "stats" as const, value: stats } };
+      return;
+    }
+
+    const draft = remoteDraft(deps.drafts.next(), callOptions);
+    const events = speculativeGenerate(target, draft, {
+      promptTokens: prompt,
+      maxNewTokens: request.maxNewTokens,
+      gamma: request.gamma,
+      sampling,
+      rule,
+      contextLength,
+      signal: context.signal,
+      shouldStop: () => stopped,
+    });
+    for await (const event of events) {
+      if (event.kind === "tokens") {
+        yield delta(event.tokens);
+        continue;
+      }
+      const { stats } = event;
+      const m = stats.metrics.snapshot();
+      const tail = streamer.flush();
+      if (tail && !stopped) yield { event: { case: "delta" as const, value: { text: tail, tokenIds: [] } } };
+      const value: Stats = {
+        alpha: m.alpha,
+        tau: m.tau,
+        acceptancePerPosition: m.acceptance_per_position,
+        numRounds: stats.rounds,
+        numDrafts: BigInt(m.num_drafts),
+        numDraftTokens: BigInt(m.num_draft_tokens),
+        numAcceptedTokens: BigInt(m.num_accepted_tokens),
+        numAcceptedTokensPerPos: m.num_accepted_tokens_per_pos.map((n) => BigInt(n)),
+        numEmittedTokens: stats.emitted,
+        draftNs: stats.draftNs,
+        targetNs: stats.targetNs,
+        wallNs: process.hrtime.bigint() - started,
+        finishReason: stopped ? "stop" : stats.finishReason,
+        promptTokens: prompt.length,
+      };
+      yield { event: { case: "stats" as const, value } };
+    }
+  }
+
+  return defineService(ControllerService, {
+    generate,
+    topology: () => ({
+      targetAddresses: [...deps.targets.addresses],
+      draftAddresses: [...deps.drafts.addresses],
+      target: deps.target,
+      draft: deps.draft,
+    }),
+    listAcceptanceRules: () => ({
+      rules: deps.rules
+        .list()
+        .map((r) => ({ id: r.id, packageName: r.packageName, version: r.version, kind: "acceptance-rule" })),
+    }),
+  });
+}

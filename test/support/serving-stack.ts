@@ -1,0 +1,66 @@
+import { AcceptanceRuleRegistry, connectReplicas, controllerService } from "@distillspec/controller";
+import { loadFixtureCorpus } from "@distillspec/datasets";
+import { DraftProposer } from "@distillspec/draft-proposer";
+import { createClient, createServer, type GrpcServer } from "@distillspec/grpc";
+import type { Checkpoint, ModelConfig } from "@distillspec/model";
+import { ControllerService, DraftProposerService, TargetVerifierService } from "@distillspec/proto";
+import { TargetVerifier } from "@distillspec/target-verifier";
+import { trainTokenizer } from "@distillspec/tokenizer";
+import { draftProposerService } from "../../services/draft-proposer/src/draft-proposer-service.js";
+import { targetVerifierService } from "../../services/target-verifier/src/target-verifier-service.js";
+import { noisyDraftOf, tinyTarget, tinyTargetConfig } from "./tiny-models.js";
+
+// The three services over real gRPC on loopback, with tiny models and a tokenizer trained on the fixture.
+
+export type ServingStack = Awaited<ReturnType<typeof startServingStack>>;
+
+export async function startServingStack(
+  options: { draftNoise?: number; verifierOptions?: Parameters<typeof TargetVerifier.create>[1] } = {},
+) {
+  const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
+  const config: ModelConfig = { ...tinyTargetConfig, vocabSize: tokenizer.vocabSize };
+  const target: Checkpoint = { ...tinyTarget(3, config), tokenizerIdentity: tokenizer.identity };
+  const draft = noisyDraftOf(target, options.draftNoise ?? 0.02);
+  const verifier = await TargetVerifier.create(target, options.verifierOptions);
+  const proposer = await DraftProposer.create(draft);
+  const servers: GrpcServer[] = [];
+  const listen = async (server: GrpcServer) => {
+    servers.push(server);
+    return `127.0.0.1:${await server.listen("127.0.0.1:0")}`;
+  };
+  const targetAddress = await listen(
+    createServer({ name: "target-verifier", services: [targetVerifierService(verifier)] }),
+  );
+  const draftAddress = await listen(
+    createServer({ name: "draft-proposer", services: [draftProposerService(proposer)] }),
+  );
+  const replicas = await connectReplicas([targetAddress], [draftAddress], tokenizer);
+  const controllerAddress = await listen(
+    createServer({
+      name: "controller",
+      services: [controllerService({ tokenizer, rules: new AcceptanceRuleRegistry(), ...replicas })],
+    }),
+  );
+  const controller = createClient(ControllerService, controllerAddress);
+  const targetClient = createClient(TargetVerifierService, targetAddress);
+  const draftClient = createClient(DraftProposerService, draftAddress);
+  return {
+    tokenizer,
+    target,
+    verifier,
+    proposer,
+    addresses: { target: targetAddress, draft: draftAddress, controller: controllerAddress },
+    controller,
+    targetClient,
+    draftClient,
+    async close() {
+      controller.$close();
+      targetClient.$close();
+      draftClient.$close();
+      for (const c of [...replicas.targets.clients, ...replicas.drafts.clients]) c.$close();
+      await Promise.all(servers.map((s) => s.shutdown(1000)));
+      await verifier.close();
+      await proposer.close();
+    },
+  };
+}
