@@ -7,7 +7,12 @@ import { randomUUID } from "node:crypto";
 /** An error a service maps to a gRPC status by its `status` name. */
 export class SessionError extends Error {
   constructor(
-    readonly status: "NOT_FOUND" | "RESOURCE_EXHAUSTED" | "FAILED_PRECONDITION",
+    readonly status:
+      | "NOT_FOUND"
+      | "RESOURCE_EXHAUSTED"
+      | "FAILED_PRECONDITION"
+      | "ALREADY_EXISTS"
+      | "INVALID_ARGUMENT",
     message: string,
   ) {
     super(message);
@@ -65,9 +70,11 @@ export class SessionStore<T> {
     }
   }
 
-  add(value: T, bytes: number): string {
+  /** Adds a session under `id` (a fresh UUID when not given) and returns the id. */
+  add(value: T, bytes: number, id: string = randomUUID()): string {
+    if (id.length > 128) throw new SessionError("INVALID_ARGUMENT", "session ids are at most 128 characters");
+    if (this.entries.has(id)) throw new SessionError("ALREADY_EXISTS", `session "${id}" already exists`);
     this.reserve(bytes);
-    const id = randomUUID();
     this.entries.set(id, { value, bytes, lastUsed: this.now(), busy: false, releasing: false });
     this.bytes += bytes;
     return id;

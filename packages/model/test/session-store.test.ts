@@ -46,4 +46,10 @@ describe("SessionStore", () => {
     expect(store.release(id)).toBe("s");
     expect(store.bytesUsed).toBe(0);
   });
+
+  it("takes caller-chosen ids and refuses duplicates with ALREADY_EXISTS", () => {
+    const store = make({ t: 0 });
+    expect(store.add("v", 1, "my-id")).toBe("my-id");
+    expect(() => store.add("w", 1, "my-id")).toThrow(expect.objectContaining({ status: "ALREADY_EXISTS" }));
+  });
 });

@@ -8,7 +8,7 @@ export interface SeededSampling extends SamplingParams {
 }
 
 export interface TargetBackend {
-  createSession(tokens: readonly number[]): Promise<{ sessionId: string; length: number }>;
+  createSession(tokens: readonly number[], sessionId: string): Promise<{ sessionId: string; length: number }>;
   score(
     sessionId: string,
     tokens: readonly number[],
@@ -26,7 +26,7 @@ export interface TargetBackend {
 }
 
 export interface DraftBackend {
-  createSession(tokens: readonly number[]): Promise<{ sessionId: string; length: number }>;
+  createSession(tokens: readonly number[], sessionId: string): Promise<{ sessionId: string; length: number }>;
   propose(
     sessionId: string,
     tokens: readonly number[],

@@ -19,7 +19,8 @@ const wireSampling = (s: SeededSampling) => ({
 
 export function remoteTarget(client: TargetClient, callOptions: () => CallOptions): TargetBackend {
   return {
-    createSession: (tokens) => client.createSession({ tokens: [...tokens] }, callOptions()),
+    createSession: (tokens, sessionId) =>
+      client.createSession({ tokens: [...tokens], sessionId }, callOptions()),
     score: async (sessionId, tokens, sampling, truncateTo) => {
       const response = await client.score(
         { sessionId, tokens: [...tokens], sampling: wireSampling(sampling), truncateTo },
@@ -52,7 +53,8 @@ export function remoteTarget(client: TargetClient, callOptions: () => CallOption
 
 export function remoteDraft(client: DraftClient, callOptions: () => CallOptions): DraftBackend {
   return {
-    createSession: (tokens) => client.createSession({ tokens: [...tokens] }, callOptions()),
+    createSession: (tokens, sessionId) =>
+      client.createSession({ tokens: [...tokens], sessionId }, callOptions()),
     propose: async (sessionId, tokens, gamma, sampling, truncateTo) => {
       const response = await client.propose(
         { sessionId, tokens: [...tokens], gamma, sampling: wireSampling(sampling), truncateTo },

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   type AcceptanceRule,
   createRng,
@@ -72,22 +73,23 @@ export async function* speculativeGenerate(
     emitted: 0,
   };
   const rng = createRng(seed);
-  const [targetOpened, draftOpened] = await Promise.allSettled([
-    target.createSession(prompt.slice(0, -1)),
-    draft.createSession(prompt.slice(0, -1)),
+  // Session ids are chosen here, so sessions can be released even if their creation call fails midway.
+  const targetSession = { sessionId: randomUUID() };
+  const draftSession = { sessionId: randomUUID() };
+  const releaseAll = () =>
+    Promise.allSettled([
+      Promise.resolve().then(() => target.release(targetSession.sessionId)),
+      Promise.resolve().then(() => draft.release(draftSession.sessionId)),
+    ]);
+  const opened = await Promise.allSettled([
+    target.createSession(prompt.slice(0, -1), targetSession.sessionId),
+    draft.createSession(prompt.slice(0, -1), draftSession.sessionId),
   ]);
-  if (targetOpened.status === "rejected" || draftOpened.status === "rejected") {
-    // Do not leak the session that did open.
-    if (targetOpened.status === "fulfilled")
-      await Promise.allSettled([target.release(targetOpened.value.sessionId)]);
-    if (draftOpened.status === "fulfilled")
-      await Promise.allSettled([draft.release(draftOpened.value.sessionId)]);
-    throw targetOpened.status === "rejected"
-      ? targetOpened.reason
-      : (draftOpened as PromiseRejectedResult).reason;
+  const failed = opened.find((o) => o.status === "rejected");
+  if (failed) {
+    await releaseAll();
+    throw failed.reason;
   }
-  const targetSession = targetOpened.value;
-  const draftSession = draftOpened.value;
   try {
     const committed = [...prompt];
     let targetValid = prompt.length - 1; // cache prefix that still matches `committed`
@@ -158,10 +160,7 @@ export async function* speculativeGenerate(
       }
     }
   } finally {
-    await Promise.allSettled([
-      Promise.resolve().then(() => target.release(targetSession.sessionId)),
-      Promise.resolve().then(() => draft.release(draftSession.sessionId)),
-    ]);
+    await releaseAll();
   }
   stats.wallNs = process.hrtime.bigint() - started;
   yield { kind: "done", stats };

@@ -115,19 +115,25 @@ export class DraftProposer {
     };
   }
 
+  /** Registers the session, then prefills under its lock (see TargetVerifier.createSession). */
   async createSession(
     tokens: readonly number[],
+    requestedId?: string,
   ): Promise<{ sessionId: string; length: number; forwardNs: bigint }> {
     const slot = this.current;
     const cache = slot.runner.createCache();
     if (tokens.length > 0) slot.runner.validate(cache, tokens);
-    const sessionId = this.sessions.add({ cache, slot }, cache.byteSize);
+    const sessionId = this.sessions.add({ cache, slot }, cache.byteSize, requestedId || undefined);
     if (tokens.length === 0) return { sessionId, length: 0, forwardNs: 0n };
     try {
-      const result = await slot.batcher.extend(cache, tokens);
+      const result = await this.sessions.withSession(sessionId, () => slot.batcher.extend(cache, tokens));
       return { sessionId, length: cache.length, forwardNs: result.forwardNs };
     } catch (error) {
-      this.sessions.release(sessionId);
+      try {
+        this.sessions.release(sessionId);
+      } catch {
+        // Already released by the caller.
+      }
       throw error;
     }
   }

@@ -91,13 +91,20 @@ export class TargetVerifier {
     };
   }
 
-  async createSession(tokens: readonly number[]): Promise<{ sessionId: string; length: number } & Timing> {
+  /**
+   * Registers the session first and prefills under its lock, so a Release that arrives while the prefill
+   * runs (a caller that gave up) still finds it and drops it when the prefill ends.
+   */
+  async createSession(
+    tokens: readonly number[],
+    requestedId?: string,
+  ): Promise<{ sessionId: string; length: number } & Timing> {
     const cache = this.runner.createCache();
     if (tokens.length > 0) this.runner.validate(cache, tokens);
-    const sessionId = this.sessions.add(cache, cache.byteSize);
+    const sessionId = this.sessions.add(cache, cache.byteSize, requestedId || undefined);
     if (tokens.length === 0) return { sessionId, length: 0, forwardNs: 0n, queueNs: 0n, forwardCalls: 0 };
     try {
-      const result = await this.batcher.extend(cache, tokens);
+      const result = await this.sessions.withSession(sessionId, () => this.batcher.extend(cache, tokens));
       return {
         sessionId,
         length: cache.length,
@@ -106,8 +113,16 @@ export class TargetVerifier {
         forwardCalls: 1,
       };
     } catch (error) {
-      this.sessions.release(sessionId);
+      this.releaseQuietly(sessionId);
       throw error;
+    }
+  }
+
+  private releaseQuietly(sessionId: string): void {
+    try {
+      this.sessions.release(sessionId);
+    } catch {
+      // Already released by the caller.
     }
   }
 
