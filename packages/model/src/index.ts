@@ -7,6 +7,7 @@ export * from "./init-weights.js";
 export * from "./kv-cache.js";
 export * from "./model-pair.js";
 export * from "./model-runner.js";
+export * from "./model-service-options.js";
 export * from "./reference-forward.js";
 export * from "./rotary.js";
 export * from "./session-store.js";

@@ -8,10 +8,12 @@ import {
 import {
   assertSameTokenizer,
   type Checkpoint,
+  DEFAULT_MODEL_SERVICE_OPTIONS,
   ExtendBatcher,
   type KvCache,
   loadCheckpoint,
   ModelRunner,
+  type ModelServiceOptions,
   parameterCount,
   SessionStore,
 } from "@distillspec/model";
@@ -21,23 +23,7 @@ import {
 // cache computed by old weights is meaningless to new ones), so a reload never disturbs a running
 // generation; the old model is freed once its last session is gone.
 
-export interface DraftProposerOptions {
-  maxSessions: number;
-  memoryBudgetBytes: number;
-  idleTtlMs: number;
-  maxBatch: number;
-  maxGamma: number;
-  threads: number;
-}
-
-export const DEFAULT_DRAFT_PROPOSER_OPTIONS: DraftProposerOptions = {
-  maxSessions: 512,
-  memoryBudgetBytes: 512 * 1024 * 1024,
-  idleTtlMs: 5 * 60_000,
-  maxBatch: 16,
-  maxGamma: 16,
-  threads: 1,
-};
+export type DraftProposerOptions = ModelServiceOptions;
 
 interface ModelSlot {
   version: number;
@@ -79,7 +65,7 @@ export class DraftProposer {
     checkpoint: Checkpoint,
     options: Partial<DraftProposerOptions> = {},
   ): Promise<DraftProposer> {
-    const resolved = { ...DEFAULT_DRAFT_PROPOSER_OPTIONS, ...options };
+    const resolved = { ...DEFAULT_MODEL_SERVICE_OPTIONS, ...options };
     return new DraftProposer(await DraftProposer.slot(checkpoint, 1, resolved), resolved);
   }
 

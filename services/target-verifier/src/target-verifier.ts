@@ -7,9 +7,11 @@ import {
 } from "@distillspec/core";
 import {
   type Checkpoint,
+  DEFAULT_MODEL_SERVICE_OPTIONS,
   ExtendBatcher,
   type KvCache,
   ModelRunner,
+  type ModelServiceOptions,
   parameterCount,
   SessionStore,
 } from "@distillspec/model";
@@ -18,23 +20,7 @@ import {
 // plus target-only decoding (the baseline) and teacher scoring for distillation. Transport-free: the
 // gRPC service adapts this to the wire.
 
-export interface TargetVerifierOptions {
-  maxSessions: number;
-  memoryBudgetBytes: number;
-  idleTtlMs: number;
-  maxBatch: number;
-  maxGamma: number;
-  threads: number;
-}
-
-export const DEFAULT_TARGET_VERIFIER_OPTIONS: TargetVerifierOptions = {
-  maxSessions: 256,
-  memoryBudgetBytes: 512 * 1024 * 1024,
-  idleTtlMs: 5 * 60_000,
-  maxBatch: 16,
-  maxGamma: 16,
-  threads: 1,
-};
+export type TargetVerifierOptions = ModelServiceOptions;
 
 export interface Timing {
   forwardNs: bigint;
@@ -69,7 +55,7 @@ export class TargetVerifier {
     checkpoint: Checkpoint,
     options: Partial<TargetVerifierOptions> = {},
   ): Promise<TargetVerifier> {
-    const resolved = { ...DEFAULT_TARGET_VERIFIER_OPTIONS, ...options };
+    const resolved = { ...DEFAULT_MODEL_SERVICE_OPTIONS, ...options };
     const runner = await ModelRunner.create(checkpoint.config, checkpoint.weights, {
       intraOpThreads: resolved.threads,
     });
