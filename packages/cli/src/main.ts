@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError } from "commander";
 import { benchModelCommand } from "./bench-model.js";
+import { benchServeCommand } from "./bench-serve.js";
 import { runDemo } from "./demo.js";
 import { DEFAULT_PRETRAIN, pretrain } from "./pretrain.js";
+import { DEFAULT_CONTROLLER_PORT, runServe } from "./serve.js";
 
 // The `distillspec` command.
 
@@ -62,6 +64,40 @@ program
   .option("--random-weights", "skip the checkpoints (timings do not depend on weights)")
   .action(async (opts) => {
     await benchModelCommand(opts);
+  });
+
+(program.commands.find((c) => c.name() === "bench") ?? program.command("bench").description("benchmarks"))
+  .command("serve")
+  .description("the services as separate processes: speculative vs target-only speedup, γ sweep, throughput")
+  .requiredOption("--out <file>", "JSON report path")
+  .option("--quick", "fewer prompts and shorter generations")
+  .option("--models <dir>", "models directory (tokenizer.json)", "models")
+  .option("--target <path>", "target checkpoint (default <models>/target.ckpt)")
+  .option("--draft <path>", "draft checkpoint (default <models>/draft.ckpt)")
+  .action(async (opts) => {
+    await benchServeCommand(opts);
+  });
+
+program
+  .command("serve")
+  .description("run the controller, target-verifier and draft-proposer as separate processes until Ctrl-C")
+  .option("--models <dir>", "models directory", "models")
+  .option("--target <path>", "target checkpoint (default <models>/target.ckpt)")
+  .option("--draft <path>", "draft checkpoint (default <models>/draft.ckpt)")
+  .option("--target-replicas <n>", "target-verifier processes", positiveInt, 1)
+  .option("--draft-replicas <n>", "draft-proposer processes", positiveInt, 1)
+  .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt, 1)
+  .option("--port <p>", "controller port", positiveInt, DEFAULT_CONTROLLER_PORT)
+  .action(async (opts) => {
+    process.exitCode = await runServe({
+      modelsDir: opts.models,
+      targetCheckpoint: opts.target,
+      draftCheckpoint: opts.draft,
+      targetReplicas: opts.targetReplicas,
+      draftReplicas: opts.draftReplicas,
+      threads: opts.threads,
+      port: opts.port,
+    });
   });
 
 program
