@@ -1,70 +1,82 @@
-import { generateArithmeticProblems } from "@distillspec/datasets";
-import { defaultModelPaths, loadModelPair, ModelRunner } from "@distillspec/model";
-import { loadTokenizer } from "@distillspec/tokenizer";
-import { arithmeticAccuracy } from "./arithmetic-eval.js";
+import { createClient } from "@distillspec/grpc";
+import { ControllerService, DecodingMode } from "@distillspec/proto";
 import { formatTable } from "./format-table.js";
-import { greedyGenerate } from "./greedy-generate.js";
+import { startServiceProcesses } from "./service-processes.js";
 
-// The main job on the bundled models: load the pair, check they share the tokenizer, decode a few
-// prompts greedily with each, and measure per-token latency and arithmetic accuracy side by side.
+// The main job on the bundled models: start target-verifier, draft-proposer and controller as separate
+// processes, then decode a few prompts through the controller twice — target-only and speculative —
+// and show the text, the acceptance statistics and the wall-clock ratio side by side.
 
 export interface DemoOptions {
   modelsDir: string;
   maxNew: number;
-  arithmeticCount: number;
+  gamma: number;
   log?: (line: string) => void;
 }
 
-const TEXT_PROMPTS = [
+const PROMPTS = [
   "The state of the Union is",
   "We must continue to strengthen our",
   "Congress has the power to",
+  "Question: Wen starts the week with 13 beads. He buys 5 pouches of beads with 6 in each pouch. " +
+    "He gives 33 beads to Ivan. How many beads are left with Wen?\nAnswer:",
 ];
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const paths = defaultModelPaths(options.modelsDir);
-  const tokenizer = await loadTokenizer(paths.tokenizer);
-  const pair = await loadModelPair(paths.target, paths.draft);
-  if (pair.target.tokenizerIdentity !== tokenizer.identity) {
-    throw new Error(`${paths.tokenizer} is not the tokenizer the bundled models were trained with`);
-  }
-  const target = await ModelRunner.create(pair.target.config, pair.target.weights, { intraOpThreads: 1 });
-  const draft = await ModelRunner.create(pair.draft.config, pair.draft.weights, { intraOpThreads: 1 });
-  const rows: (string | number)[][] = [];
-  const problem = generateArithmeticProblems(1, { seed: 99, split: "test" })[0];
-  for (const prompt of [...TEXT_PROMPTS, problem.prompt]) {
-    log(`\nprompt: ${JSON.stringify(prompt)}`);
-    for (const [name, runner] of [
-      ["target", target],
-      ["draft", draft],
-    ] as const) {
-      const started = performance.now();
-      const ids = await greedyGenerate(
-        runner,
-        tokenizer.encode(prompt),
-        options.maxNew,
-        (out) => out.at(-1) === tokenizer.eosId,
+  log("starting target-verifier, draft-proposer and controller …");
+  const services = await startServiceProcesses({ modelsDir: options.modelsDir });
+  const controller = createClient(ControllerService, services.addresses.controller);
+  try {
+    const topology = await controller.topology({});
+    log(
+      `controller ${services.addresses.controller}: target ${topology.target?.parameterCount} params at ` +
+        `${topology.targetAddresses.join(", ")}; draft ${topology.draft?.parameterCount} params at ` +
+        `${topology.draftAddresses.join(", ")}`,
+    );
+    const rows: (string | number)[][] = [];
+    for (const [i, text] of PROMPTS.entries()) {
+      const run = async (mode: DecodingMode, temperature: number) => {
+        const started = performance.now();
+        let out = "";
+        let stats: { alpha: number; tau: number } | undefined;
+        for await (const message of controller.generate({
+          prompt: { case: "text", value: text },
+          maxNewTokens: options.maxNew,
+          gamma: options.gamma,
+          mode,
+          sampling: { temperature, seed: BigInt(i + 1) },
+        })) {
+          if (message.event.case === "delta") out += message.event.value.text;
+          else if (message.event.case === "stats") stats = message.event.value;
+        }
+        return { out, ms: performance.now() - started, stats: stats! };
+      };
+      const baseline = await run(DecodingMode.TARGET_ONLY, 0);
+      const speculative = await run(DecodingMode.SPECULATIVE, 0);
+      const sampled = await run(DecodingMode.SPECULATIVE, 1);
+      log(`\nprompt: ${JSON.stringify(text)}`);
+      log(
+        `  greedy (speculative = target-only: ${speculative.out === baseline.out ? "identical" : "DIFFERENT"})`,
       );
-      const ms = performance.now() - started;
-      log(`  ${name.padEnd(6)} ${JSON.stringify(tokenizer.decode(ids))}`);
-      rows.push([name, prompt.slice(0, 24), ids.length, (ms / ids.length).toFixed(2)]);
+      log(`    ${JSON.stringify(speculative.out)}`);
+      log(`  sampled at T=1, seed ${i + 1}`);
+      log(`    ${JSON.stringify(sampled.out)}`);
+      rows.push([
+        text.slice(0, 28),
+        baseline.ms.toFixed(0),
+        speculative.ms.toFixed(0),
+        (baseline.ms / speculative.ms).toFixed(2),
+        speculative.stats.alpha.toFixed(2),
+        speculative.stats.tau.toFixed(2),
+      ]);
     }
+    log(
+      `\n${formatTable(["prompt (greedy, γ=" + options.gamma + ")", "target-only ms", "speculative ms", "speedup", "α", "τ"], rows)}`,
+    );
+    log("\nFull benchmark: npx distillspec bench serve --out bench-out/serve.json");
+  } finally {
+    controller.$close();
+    await services.stop();
   }
-  log(`\n${formatTable(["model", "prompt", "tokens", "ms/token"], rows)}`);
-  const [targetAcc, draftAcc] = [
-    await arithmeticAccuracy(target, tokenizer, options.arithmeticCount),
-    await arithmeticAccuracy(draft, tokenizer, options.arithmeticCount),
-  ];
-  log(
-    `\n${formatTable(
-      ["model", "parameters", "arithmetic accuracy"],
-      [
-        ["target", target.parameterCount, `${targetAcc.correct}/${targetAcc.count}`],
-        ["draft", draft.parameterCount, `${draftAcc.correct}/${draftAcc.count}`],
-      ],
-    )}`,
-  );
-  await target.release();
-  await draft.release();
 }

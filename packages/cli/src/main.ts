@@ -102,12 +102,12 @@ program
 
 program
   .command("demo")
-  .description("the main job: decode with the bundled target and draft, side by side")
+  .description("the main job: the three services on the bundled models, target-only vs speculative decoding")
   .option("--models <dir>", "models directory", "models")
-  .option("--max-new <n>", "tokens to generate per prompt", positiveInt, 40)
-  .option("--arithmetic <n>", "arithmetic problems for the accuracy check", positiveInt, 20)
+  .option("--max-new <n>", "tokens to generate per prompt", positiveInt, 48)
+  .option("--gamma <n>", "draft tokens per round", positiveInt, 4)
   .action(async (opts) => {
-    await runDemo({ modelsDir: opts.models, maxNew: opts.maxNew, arithmeticCount: opts.arithmetic });
+    await runDemo({ modelsDir: opts.models, maxNew: opts.maxNew, gamma: opts.gamma });
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

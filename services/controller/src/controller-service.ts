@@ -85,6 +85,8 @@ export function controllerService(deps: ControllerDeps) {
     const callOptions = () => downstreamCallOptions(context);
     const target = remoteTarget(deps.targets.next(), callOptions);
     const streamer = new TextStreamer(deps.tokenizer);
+    // Generation ends at the end-of-text token, as target-only decoding does.
+    const endOfText = [deps.tokenizer.eosId];
     let stopped = false;
 
     // Shared by both modes: decode, cut at a stop sequence, build the delta message.
@@ -101,6 +103,7 @@ export function controllerService(deps: ControllerDeps) {
 
     if (targetOnly) {
       let emitted = 0;
+      let last = -1;
       let finishReason = "length";
       for await (const { tokenId } of target.generate(
         prompt,
@@ -110,13 +113,15 @@ export function controllerService(deps: ControllerDeps) {
         context.signal,
       )) {
         emitted++;
+        last = tokenId;
         yield delta([tokenId]);
         if (stopped) {
           finishReason = "stop";
           break;
         }
       }
-      if (!stopped && emitted < request.maxNewTokens) finishReason = "context";
+      if (!stopped && emitted < request.maxNewTokens)
+        finishReason = endOfText.includes(last) ? "stop" : "context";
       const wall = process.hrtime.bigint() - started;
       const stats: Stats = {
         alpha: 0,
@@ -139,6 +144,7 @@ export function controllerService(deps: ControllerDeps) {
       gamma: request.gamma,
       sampling,
       rule,
+      stopTokenIds: endOfText,
       contextLength,
       signal: context.signal,
       shouldStop: () => stopped,
