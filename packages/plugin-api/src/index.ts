@@ -1,0 +1,2 @@
+export * from "./plugin-definition.js";
+export * from "./tensor-ops.js";
