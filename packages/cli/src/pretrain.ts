@@ -40,6 +40,12 @@ export interface PretrainOptions {
   /** Problems used for the final arithmetic accuracy. */
   arithmeticEvalCount: number;
   log?: (line: string) => void;
+  /** Model config instead of the role's default (tests use tiny ones). */
+  config?: ModelConfig;
+  /** Training and validation documents instead of SOTU + arithmetic (tests use the fixture). */
+  corpus?: { train: string[]; validation: string[] };
+  /** Stop (without finishing) once this step is checkpointed: a time-boxed run to resume later. */
+  stopAfterStep?: number;
 }
 
 interface TrainState {
@@ -115,7 +121,7 @@ export async function pretrain(
   options: PretrainOptions,
 ): Promise<{ validationLoss: number; checkpoint: string }> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const config = configFor(options.role);
+  const config = options.config ?? configFor(options.role);
   const tokenizer = await ensureTokenizer(options.outDir, 0, log);
   if (tokenizer.vocabSize !== config.vocabSize) {
     throw new Error(
@@ -124,9 +130,13 @@ export async function pretrain(
   }
   const trainStream = encodeDocuments(
     tokenizer,
-    mixedTrainingText({ seed: options.seed, arithmeticFraction: options.arithmeticFraction }),
+    options.corpus?.train ??
+      mixedTrainingText({ seed: options.seed, arithmeticFraction: options.arithmeticFraction }),
   );
-  const validationStream = encodeDocuments(tokenizer, loadSotuCorpus().validation);
+  const validationStream = encodeDocuments(
+    tokenizer,
+    options.corpus?.validation ?? loadSotuCorpus().validation,
+  );
   const validation = fixedWindows(validationStream, options.batch, options.seqLen, 4);
   log(
     `${options.role}: ${parameterCount(config).toLocaleString()} params, ${trainStream.length.toLocaleString()} train tokens, ` +
@@ -223,6 +233,11 @@ export async function pretrain(
       );
     }
     if (state.step % options.checkpointEvery === 0 || state.step === options.steps) await saveState();
+    if (options.stopAfterStep !== undefined && state.step >= options.stopAfterStep) {
+      await trainer.release();
+      log(`stopped at step ${state.step}; run again to resume`);
+      return { validationLoss: Number.NaN, checkpoint: "" };
+    }
   }
 
   const validationLoss = await validate();
