@@ -1,2 +1,4 @@
+export * from "./float64-ops.js";
 export * from "./plugin-definition.js";
+export * from "./plugin-host.js";
 export * from "./tensor-ops.js";

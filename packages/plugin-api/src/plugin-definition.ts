@@ -46,9 +46,19 @@ export interface DistillationExample {
 /** What a data generator can use: the services (through the distiller) and the datasets. */
 export interface DataGeneratorContext {
   /** Continuations sampled from the target (teacher data). */
-  sampleTarget(prompts: number[][], maxNewTokens: number, temperature: number, seed: bigint): Promise<number[][]>;
+  sampleTarget(
+    prompts: number[][],
+    maxNewTokens: number,
+    temperature: number,
+    seed: bigint,
+  ): Promise<number[][]>;
   /** Continuations sampled from the current draft (on-policy data). */
-  sampleDraft(prompts: number[][], maxNewTokens: number, temperature: number, seed: bigint): Promise<number[][]>;
+  sampleDraft(
+    prompts: number[][],
+    maxNewTokens: number,
+    temperature: number,
+    seed: bigint,
+  ): Promise<number[][]>;
   /** Ground-truth examples from the task's dataset (fixed data). */
   datasetExamples(count: number, seed: bigint): Promise<DistillationExample[]>;
   /** Prompts from the task's dataset. */
@@ -58,7 +68,11 @@ export interface DataGeneratorContext {
 export interface DataGenerator {
   id: string;
   /** Yields batches forever (the distiller takes as many as it needs). */
-  batches(context: DataGeneratorContext, batchSize: number, seed: bigint): AsyncIterable<DistillationExample[]>;
+  batches(
+    context: DataGeneratorContext,
+    batchSize: number,
+    seed: bigint,
+  ): AsyncIterable<DistillationExample[]>;
 }
 
 export type DivergenceDefinition = PluginDefinitionBase<"divergence", Divergence>;
@@ -72,10 +86,14 @@ export function defineDivergence(definition: WithoutKind<DivergenceDefinition>):
   return { ...definition, kind: "divergence" };
 }
 
-export function defineDataGenerator(definition: WithoutKind<DataGeneratorDefinition>): DataGeneratorDefinition {
+export function defineDataGenerator(
+  definition: WithoutKind<DataGeneratorDefinition>,
+): DataGeneratorDefinition {
   return { ...definition, kind: "data-generator" };
 }
 
-export function defineAcceptanceRule(definition: WithoutKind<AcceptanceRuleDefinition>): AcceptanceRuleDefinition {
+export function defineAcceptanceRule(
+  definition: WithoutKind<AcceptanceRuleDefinition>,
+): AcceptanceRuleDefinition {
   return { ...definition, kind: "acceptance-rule" };
 }

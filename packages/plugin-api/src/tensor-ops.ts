@@ -11,6 +11,8 @@ export interface TensorOps<T> {
   exp(a: T): T;
   log(a: T): T;
   abs(a: T): T;
+  /** √a (a ≥ 0); added for third-party divergences such as squared Hellinger. */
+  sqrt(a: T): T;
   max(a: T, b: T): T;
   min(a: T, b: T): T;
   /** A scalar constant that broadcasts against anything. */

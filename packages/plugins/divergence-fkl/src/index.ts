@@ -1,0 +1,1 @@
+export { fkl, fkl as default } from "./fkl.js";

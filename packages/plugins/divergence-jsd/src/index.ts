@@ -1,0 +1,1 @@
+export { jsd, jsd as default } from "./jsd.js";

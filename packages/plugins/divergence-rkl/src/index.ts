@@ -1,0 +1,1 @@
+export { rkl, rkl as default } from "./rkl.js";

@@ -1,0 +1,1 @@
+export { tvd, tvd as default } from "./tvd.js";
