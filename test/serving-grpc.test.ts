@@ -228,3 +228,26 @@ describe("model services over gRPC", () => {
     }
   });
 });
+
+describe("lossy acceptance rules over gRPC", () => {
+  it("lists the loaded plugins and runs lenience; ε = 1 equals lossless for the same seed", async () => {
+    const listed = await stack.controller.listAcceptanceRules({});
+    expect(listed.rules.map((r) => r.id).sort()).toEqual(["lenience", "lossless", "top-k", "typical"]);
+    const request = (rule?: { name: string; optionsJson: string }): Request => ({
+      prompt: { case: "text", value: "The people of the" },
+      maxNewTokens: 24,
+      gamma: 4,
+      sampling: { temperature: 1, seed: 5n },
+      ...(rule ? { acceptanceRule: rule } : {}),
+    });
+    const lossless = await run(request());
+    const lenient = await run(request({ name: "lenience", optionsJson: '{"f":"exp","epsilon":1}' }));
+    expect(lenient.ids).toEqual(lossless.ids);
+    await expect(
+      run(request({ name: "lenience", optionsJson: '{"f":"exp","epsilon":2}' })),
+    ).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      message: expect.stringMatching(/epsilon/),
+    });
+  });
+});

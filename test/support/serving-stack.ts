@@ -1,4 +1,10 @@
-import { AcceptanceRuleRegistry, connectReplicas, controllerService } from "@distillspec/controller";
+import {
+  AcceptanceRuleRegistry,
+  connectReplicas,
+  controllerService,
+  DEFAULT_ACCEPTANCE_PLUGINS,
+  loadAcceptancePlugins,
+} from "@distillspec/controller";
 import { loadFixtureCorpus } from "@distillspec/datasets";
 import { DraftProposer } from "@distillspec/draft-proposer";
 import { createClient, createServer, type GrpcServer } from "@distillspec/grpc";
@@ -35,11 +41,10 @@ export async function startServingStack(
     createServer({ name: "draft-proposer", services: [draftProposerService(proposer)] }),
   );
   const replicas = await connectReplicas([targetAddress], [draftAddress], tokenizer);
+  const rules = new AcceptanceRuleRegistry();
+  await loadAcceptancePlugins(rules, DEFAULT_ACCEPTANCE_PLUGINS);
   const controllerAddress = await listen(
-    createServer({
-      name: "controller",
-      services: [controllerService({ tokenizer, rules: new AcceptanceRuleRegistry(), ...replicas })],
-    }),
+    createServer({ name: "controller", services: [controllerService({ tokenizer, rules, ...replicas })] }),
   );
   const controller = createClient(ControllerService, controllerAddress);
   const targetClient = createClient(TargetVerifierService, targetAddress);

@@ -1,4 +1,5 @@
 import { type AcceptanceRule, losslessRule } from "@distillspec/core";
+import { createPluginHost } from "@distillspec/plugin-api";
 
 // Acceptance rules the controller can use, by name. "lossless" is built in; lossy rules register here
 // when their plugins are loaded.
@@ -55,5 +56,35 @@ export class AcceptanceRuleRegistry {
       }
     }
     return factory.create(options);
+  }
+}
+
+/** The lossy rules shipped with distillspec; the controller loads these unless told otherwise. */
+export const DEFAULT_ACCEPTANCE_PLUGINS = [
+  "@distillspec/acceptance-lenience",
+  "@distillspec/acceptance-typical",
+  "@distillspec/acceptance-top-k",
+];
+
+/**
+ * Loads acceptance-rule plugins by package name (each must be on the allow-list) and registers them.
+ * Refuses a package that is not an acceptance rule.
+ */
+export async function loadAcceptancePlugins(
+  registry: AcceptanceRuleRegistry,
+  packages: readonly string[],
+): Promise<void> {
+  const host = createPluginHost({ allow: packages });
+  for (const name of packages) {
+    const definition = await host.load(name);
+    if (definition.kind !== "acceptance-rule") {
+      throw new Error(`plugin ${name} is a ${definition.kind}, not an acceptance rule`);
+    }
+    registry.register({
+      id: definition.id,
+      packageName: name,
+      version: definition.meta.version,
+      create: (options) => definition.create(options),
+    });
   }
 }

@@ -1,12 +1,17 @@
 import { parseArgs } from "node:util";
 import { createServer, installSignalHandlers, isEntryPoint } from "@distillspec/grpc";
 import { loadTokenizer } from "@distillspec/tokenizer";
-import { AcceptanceRuleRegistry } from "./acceptance-rules.js";
+import {
+  AcceptanceRuleRegistry,
+  DEFAULT_ACCEPTANCE_PLUGINS,
+  loadAcceptancePlugins,
+} from "./acceptance-rules.js";
 import { connectReplicas } from "./connect-replicas.js";
 import { controllerService } from "./controller-service.js";
 
 // Process entry point:
 //   controller --target 127.0.0.1:50051[,more] --draft 127.0.0.1:50052[,more] --address 127.0.0.1:50050
+//   [--plugins @distillspec/acceptance-lenience,...]   acceptance-rule plugins to load (allow-list)
 // Prints one JSON line {"event":"listening","port":N} once serving.
 
 export async function startController(argv: string[]) {
@@ -17,6 +22,8 @@ export async function startController(argv: string[]) {
       draft: { type: "string", default: "127.0.0.1:50052" },
       tokenizer: { type: "string", default: "models/tokenizer.json" },
       address: { type: "string", default: "127.0.0.1:50050" },
+      // Acceptance-rule plugin packages to load (the allow-list); "" loads none.
+      plugins: { type: "string", default: DEFAULT_ACCEPTANCE_PLUGINS.join(",") },
     },
   });
   const tokenizer = await loadTokenizer(values.tokenizer);
@@ -26,9 +33,11 @@ export async function startController(argv: string[]) {
       .map((s) => s.trim())
       .filter(Boolean);
   const replicas = await connectReplicas(split(values.target), split(values.draft), tokenizer);
+  const rules = new AcceptanceRuleRegistry();
+  await loadAcceptancePlugins(rules, split(values.plugins));
   const server = createServer({
     name: "controller",
-    services: [controllerService({ tokenizer, rules: new AcceptanceRuleRegistry(), ...replicas })],
+    services: [controllerService({ tokenizer, rules, ...replicas })],
   });
   const port = await server.listen(values.address);
   installSignalHandlers(server);
