@@ -83,7 +83,7 @@ export function controllerService(deps: ControllerDeps) {
       request.acceptanceRule?.optionsJson ?? "",
     );
     const callOptions = () => downstreamCallOptions(context);
-    const target = remoteTarget(deps.targets.next(), callOptions);
+    const target = remoteTarget(deps.targets.next(), callOptions, deps.target.vocabSize);
     const streamer = new TextStreamer(deps.tokenizer);
     // Generation ends at the end-of-text token, as target-only decoding does.
     const endOfText = [deps.tokenizer.eosId];
@@ -137,7 +137,7 @@ export function controllerService(deps: ControllerDeps) {
       return;
     }
 
-    const draft = remoteDraft(deps.drafts.next(), callOptions);
+    const draft = remoteDraft(deps.drafts.next(), callOptions, deps.draft.vocabSize);
     const events = speculativeGenerate(target, draft, {
       promptTokens: prompt,
       maxNewTokens: request.maxNewTokens,

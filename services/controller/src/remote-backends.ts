@@ -1,5 +1,9 @@
 import type { CallOptions, ServiceClient, ServiceMethods } from "@distillspec/grpc";
-import { type DraftProposerService, decodeProbs, type TargetVerifierService } from "@distillspec/proto";
+import {
+  type DraftProposerService,
+  distributionFromWire,
+  type TargetVerifierService,
+} from "@distillspec/proto";
 import type { DraftBackend, SeededSampling, TargetBackend } from "./backends.js";
 
 // The speculative loop's backends over gRPC. `callOptions` is evaluated per call so every downstream
@@ -17,7 +21,11 @@ const wireSampling = (s: SeededSampling) => ({
   seed: BigInt(s.seed ?? 0),
 });
 
-export function remoteTarget(client: TargetClient, callOptions: () => CallOptions): TargetBackend {
+export function remoteTarget(
+  client: TargetClient,
+  callOptions: () => CallOptions,
+  vocabSize: number,
+): TargetBackend {
   return {
     createSession: (tokens, sessionId) =>
       client.createSession({ tokens: [...tokens], sessionId }, callOptions()),
@@ -27,7 +35,7 @@ export function remoteTarget(client: TargetClient, callOptions: () => CallOption
         callOptions(),
       );
       return {
-        distributions: response.distributions.map((d) => decodeProbs(d.probs)),
+        distributions: response.distributions.map((d) => distributionFromWire(d, vocabSize)),
         length: response.length,
       };
     },
@@ -51,7 +59,11 @@ export function remoteTarget(client: TargetClient, callOptions: () => CallOption
   };
 }
 
-export function remoteDraft(client: DraftClient, callOptions: () => CallOptions): DraftBackend {
+export function remoteDraft(
+  client: DraftClient,
+  callOptions: () => CallOptions,
+  vocabSize: number,
+): DraftBackend {
   return {
     createSession: (tokens, sessionId) =>
       client.createSession({ tokens: [...tokens], sessionId }, callOptions()),
@@ -62,7 +74,7 @@ export function remoteDraft(client: DraftClient, callOptions: () => CallOptions)
       );
       return {
         tokenIds: response.tokenIds,
-        distributions: response.distributions.map((d) => decodeProbs(d.probs)),
+        distributions: response.distributions.map((d) => distributionFromWire(d, vocabSize)),
         length: response.length,
       };
     },
