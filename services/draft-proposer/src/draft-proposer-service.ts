@@ -84,8 +84,19 @@ export function draftProposerService(proposer: DraftProposer) {
       return { model: modelInfo() };
     },
 
-    sample: async () => {
-      throw invalidArgument("Sample is not implemented yet: it arrives with the distiller service");
+    sample: async (request) => {
+      const startedNs = process.hrtime.bigint();
+      const continuations = await proposer.sample(
+        request.prompts.map((p) => p.tokens),
+        request.maxNewTokens,
+        samplingFromWire(request.sampling),
+        request.stopTokenIds,
+      );
+      // Only the wall time: forward passes are shared across prompts, so per-call forward time is not kept.
+      return {
+        continuations: continuations.map((tokens) => ({ tokens })),
+        timings: timingsToWire({ startedNs }),
+      };
     },
   });
 }

@@ -180,6 +180,64 @@ export class DraftProposer {
     });
   }
 
+  /**
+   * Samples a continuation for every prompt with the current model (on-policy data for distillation).
+   * The prompts run concurrently so the batcher packs their steps into shared forward passes; each has its
+   * own RNG seeded from (request seed, prompt index), so the output does not depend on how steps were
+   * batched. A continuation ends after a stop token (kept), `maxNewTokens` tokens or the context end.
+   * The request holds a hidden session while it runs: it is admitted against the session memory budget,
+   * and a reload cannot free the model it samples from.
+   */
+  async sample(
+    prompts: readonly (readonly number[])[],
+    maxNewTokens: number,
+    sampling: SamplingParams & { seed?: bigint | number },
+    stopTokenIds: readonly number[] = [],
+  ): Promise<number[][]> {
+    const params = validateSamplingParams(sampling);
+    const slot = this.current;
+    const { runner, batcher } = slot;
+    const { contextLength, vocabSize: vocab } = runner.config;
+    checkSampleRequest(prompts, maxNewTokens, stopTokenIds, contextLength, vocab);
+    const seed = BigInt(sampling.seed ?? 0);
+    // Sized to what each sequence can reach, not the whole context, so large requests stay cheap.
+    const caches = prompts.map((prompt) =>
+      runner.createCache(prompt.length + Math.min(maxNewTokens, contextLength - prompt.length)),
+    );
+    const bytes = caches.reduce((sum, cache) => sum + cache.byteSize, 0);
+    const holdId = this.sessions.add({ cache: caches[0], slot }, bytes);
+    const stops = new Set(stopTokenIds);
+    const sampleOne = async (prompt: readonly number[], index: number): Promise<number[]> => {
+      const cache = caches[index];
+      const rng = createRng(promptSeed(seed, index));
+      const room = cache.capacity - prompt.length;
+      const out: number[] = [];
+      let feed: readonly number[] = prompt;
+      for (;;) {
+        const { logits } = await batcher.extend(cache, feed);
+        const last = feed.length - 1;
+        const token = sampleToken(
+          processLogits(logits.subarray(last * vocab, (last + 1) * vocab), params),
+          rng,
+        );
+        out.push(token);
+        if (stops.has(token) || out.length >= room) return out;
+        feed = [token];
+      }
+    };
+    try {
+      return await this.sessions.withSession(holdId, async () => {
+        // allSettled: on a failure, still wait for the other prompts before the hold (and the model) goes.
+        const results = await Promise.allSettled(prompts.map(sampleOne));
+        const failed = results.find((r) => r.status === "rejected");
+        if (failed) throw failed.reason;
+        return results.map((r) => (r as PromiseFulfilledResult<number[]>).value);
+      });
+    } finally {
+      this.sessions.release(holdId);
+    }
+  }
+
   async truncate(sessionId: string, length: number): Promise<number> {
     return this.sessions.withSession(sessionId, async ({ cache }) => {
       if (!Number.isInteger(length) || length < 0 || length > cache.length) {
@@ -222,4 +280,53 @@ export class DraftProposer {
     clearInterval(this.sweeper);
     for (const slot of [...this.retired, this.current]) await slot.runner.release();
   }
+}
+
+/** Most prompts one Sample call takes: bounds the memory and the time one request can hold. */
+export const MAX_SAMPLE_PROMPTS = 256;
+
+/** Throws a RangeError naming the first problem with a sample request. */
+function checkSampleRequest(
+  prompts: readonly (readonly number[])[],
+  maxNewTokens: number,
+  stopTokenIds: readonly number[],
+  contextLength: number,
+  vocab: number,
+): void {
+  if (prompts.length === 0) throw new RangeError("sample needs at least one prompt");
+  if (prompts.length > MAX_SAMPLE_PROMPTS) {
+    throw new RangeError(`sample takes at most ${MAX_SAMPLE_PROMPTS} prompts, got ${prompts.length}`);
+  }
+  if (!Number.isSafeInteger(maxNewTokens) || maxNewTokens < 1) {
+    throw new RangeError(`max new tokens must be a positive integer, got ${maxNewTokens}`);
+  }
+  const isToken = (t: number) => Number.isInteger(t) && t >= 0 && t < vocab;
+  for (const [i, prompt] of prompts.entries()) {
+    if (prompt.length === 0) throw new RangeError(`prompt ${i} is empty`);
+    // The last position must stay free for at least one new token.
+    if (prompt.length >= contextLength) {
+      throw new RangeError(
+        `prompt ${i} has ${prompt.length} tokens, leaving no room in the context length ${contextLength}`,
+      );
+    }
+    const bad = prompt.findIndex((t) => !isToken(t));
+    if (bad >= 0) {
+      throw new RangeError(
+        `prompt ${i}: token id ${prompt[bad]} at position ${bad} is outside the vocabulary [0, ${vocab})`,
+      );
+    }
+  }
+  const badStop = stopTokenIds.find((t) => !isToken(t));
+  if (badStop !== undefined) {
+    throw new RangeError(`stop token id ${badStop} is outside the vocabulary [0, ${vocab})`);
+  }
+}
+
+/** A well-mixed 64-bit seed per prompt (splitmix64 finaliser), so neighbouring prompts get unrelated streams. */
+export function promptSeed(seed: bigint, index: number): bigint {
+  const mask = (1n << 64n) - 1n;
+  let z = (BigInt.asUintN(64, seed) + BigInt(index + 1) * 0x9e3779b97f4a7c15n) & mask;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+  return z ^ (z >> 31n);
 }

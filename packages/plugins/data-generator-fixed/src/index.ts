@@ -1,0 +1,3 @@
+export { fixedDefinition as default } from "./definition.js";
+export { createFixedGenerator, type FixedOptions, parseFixedOptions } from "./fixed-generator.js";
+export { deriveSeed } from "./seeds.js";

@@ -1,0 +1,44 @@
+import type { DataGenerator } from "@distillspec/plugin-api";
+import { optionRecord, parseSamplingOptions, type SamplingOptions } from "./options.js";
+import { checkBatchArgs, deriveSeed, sampledBatch } from "./seeded-batches.js";
+
+/**
+ * On-policy data: continuations sampled from the current draft for dataset prompts, so the draft is
+ * trained on the sequences it actually produces (the paper's recommendation: as good as or better than
+ * teacher data, and much cheaper).
+ * Batch i: prompts(batchSize, s_i0) then sampleDraft(prompts, maxNewTokens, temperature, s_i1), where s_i0 and
+ * s_i1 are derived from the run seed and i.
+ */
+
+export type OnPolicyOptions = SamplingOptions;
+
+/** Options { maxNewTokens?: positive integer = 64, temperature?: finite >= 0 = 1 }; `undefined` = defaults. */
+export function parseOnPolicyOptions(options: unknown): OnPolicyOptions {
+  return parseSamplingOptions(
+    "on-policy",
+    optionRecord("on-policy", options, ["maxNewTokens", "temperature"]),
+  );
+}
+
+export function createOnPolicyGenerator(options: unknown): DataGenerator {
+  const parsed = parseOnPolicyOptions(options);
+  return {
+    id: "on-policy",
+    // A plain function around the generator so bad arguments throw at the call, not at the first next().
+    batches(context, batchSize, seed) {
+      checkBatchArgs("on-policy", batchSize, seed);
+      return (async function* () {
+        for (let i = 0n; ; i++) {
+          yield await sampledBatch(
+            "on-policy",
+            context,
+            "sampleDraft",
+            batchSize,
+            deriveSeed(seed, i),
+            parsed,
+          );
+        }
+      })();
+    },
+  };
+}
