@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
+import { benchDistillCommand } from "./bench-distill.js";
 import { benchModelCommand } from "./bench-model.js";
 import { benchServeCommand } from "./bench-serve.js";
 import { runDemo } from "./demo.js";
@@ -76,6 +77,18 @@ program
   .option("--draft <path>", "draft checkpoint (default <models>/draft.ckpt)")
   .action(async (opts) => {
     await benchServeCommand(opts);
+  });
+
+(program.commands.find((c) => c.name() === "bench") ?? program.command("bench").description("benchmarks"))
+  .command("distill")
+  .description(
+    "non-distilled vs distilled drafts (divergence × data generator, 2 tasks), τ gains, lossy sweep",
+  )
+  .requiredOption("--out <file>", "JSON report path")
+  .option("--quick", "one task, two divergences, a few steps")
+  .option("--models <dir>", "models directory", "models")
+  .action(async (opts) => {
+    await benchDistillCommand(opts);
   });
 
 program

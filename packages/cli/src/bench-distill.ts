@@ -1,0 +1,487 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { speculativeGenerate } from "@distillspec/controller";
+import type { AcceptanceRule } from "@distillspec/core";
+import { checkAnswer } from "@distillspec/datasets";
+import { createInProcessEvaluator, type DistillationConfig, runDistillation } from "@distillspec/distiller";
+import { DraftProposer } from "@distillspec/draft-proposer";
+import {
+  type Checkpoint,
+  defaultModelPaths,
+  loadCheckpoint,
+  loadModelPair,
+  type Weights,
+} from "@distillspec/model";
+import {
+  createPluginHost,
+  type DataGenerator,
+  type DataGeneratorContext,
+  type Divergence,
+} from "@distillspec/plugin-api";
+import { TargetVerifier } from "@distillspec/target-verifier";
+import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
+import { createTaskData, type DistillTask, type TaskData } from "./distill-tasks.js";
+import { formatTable } from "./format-table.js";
+
+// `distillspec bench distill`: the paper's comparison on our models. For each task, the non-distilled draft
+// against drafts distilled with each divergence × data generator, measured by real speculative decoding
+// (greedy and T = 1, γ = 4) against the target; plus a lossy (lenience) sweep on the arithmetic task.
+// Everything runs in one process, side by side, so wall-clock ratios compare like with like.
+
+const DIVERGENCES = ["fkl", "rkl", "jsd", "tvd"] as const;
+const GENERATORS = ["fixed", "on-policy"] as const;
+const PLUGINS = [
+  ...DIVERGENCES.map((d) => `@distillspec/divergence-${d}`),
+  ...GENERATORS.map((g) => `@distillspec/data-generator-${g}`),
+  "@distillspec/acceptance-lenience",
+];
+
+export interface DistillBenchOptions {
+  quick: boolean;
+  modelsDir?: string;
+  /** Models given directly (tests); default: the bundled pair in modelsDir. */
+  models?: { tokenizer: Tokenizer; target: Checkpoint; draft: Checkpoint };
+  tasks?: DistillTask[];
+  divergences?: readonly string[];
+  generators?: readonly string[];
+  steps?: number;
+  log?: (line: string) => void;
+}
+
+interface Measured {
+  alpha: number;
+  tau: number;
+}
+
+export interface DistillRunResult {
+  task: DistillTask;
+  divergence: string;
+  generator: string;
+  greedy: Measured;
+  sampled: Measured;
+  finalLoss: number;
+  seconds: number;
+}
+
+export async function runDistillBench(options: DistillBenchOptions) {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const quick = options.quick;
+  const settings = {
+    steps: options.steps ?? (quick ? 8 : 60),
+    batchSize: quick ? 4 : 8,
+    seqLen: 128,
+    learningRate: 1e-3,
+    warmupSteps: quick ? 1 : 5,
+    evalPrompts: quick ? 3 : 12,
+    evalMaxNewTokens: quick ? 16 : 48,
+    gamma: 4,
+    lossyProblems: quick ? 3 : 12,
+  };
+  const models = options.models ?? (await loadBundled(options.modelsDir ?? "models"));
+  const { tokenizer, target, draft } = models;
+  const verifier = await TargetVerifier.create(target, { threads: 2, maxSessions: 4096, maxGamma: 16 });
+  const host = createPluginHost({ allow: PLUGINS });
+  for (const name of PLUGINS) await host.load(name);
+  const evaluate = createInProcessEvaluator({
+    target: verifier,
+    draft: { config: draft.config, tokenizerIdentity: draft.tokenizerIdentity },
+    targetContextLength: target.config.contextLength,
+  });
+  const measure = async (weights: Weights, prompts: number[][], temperature: number) =>
+    evaluate(weights, {
+      prompts,
+      gamma: settings.gamma,
+      temperature,
+      maxNewTokens: settings.evalMaxNewTokens,
+      seed: 7n,
+    });
+  const eos = tokenizer.eosId;
+  const workDir = await mkdtemp(join(tmpdir(), "bench-distill-"));
+
+  const tasks = options.tasks ?? (quick ? ["arithmetic"] : ["arithmetic", "language-modelling"]);
+  const divergences = options.divergences ?? (quick ? ["fkl", "tvd"] : DIVERGENCES);
+  const generators = options.generators ?? GENERATORS;
+  const baselines: Record<string, { greedy: Measured; sampled: Measured }> = {};
+  const runs: DistillRunResult[] = [];
+  const bestWeights = new Map<string, Weights>();
+  try {
+    for (const task of tasks) {
+      const data = createTaskData(task, tokenizer);
+      const prompts = data.evalPrompts(settings.evalPrompts);
+      baselines[task] = {
+        greedy: await measure(draft.weights, prompts, 0),
+        sampled: await measure(draft.weights, prompts, 1),
+      };
+      log(
+        `${task}: non-distilled draft α ${fmt(baselines[task].greedy.alpha)} greedy, ${fmt(baselines[task].sampled.alpha)} T=1`,
+      );
+      for (const divergenceId of divergences) {
+        for (const generatorId of generators) {
+          const started = performance.now();
+          const divergence = host.create("divergence", divergenceId, {}) as Divergence;
+          const generator = host.create(
+            "data-generator",
+            generatorId,
+            generatorId === "fixed" ? {} : { maxNewTokens: 48, temperature: 1 },
+          ) as DataGenerator;
+          const outDir = join(workDir, `${task}-${divergenceId}-${generatorId}`);
+          const config: DistillationConfig = {
+            steps: settings.steps,
+            batchSize: settings.batchSize,
+            seqLen: settings.seqLen,
+            learningRate: settings.learningRate,
+            warmupSteps: settings.warmupSteps,
+            evalInterval: settings.steps,
+            evalPrompts: prompts,
+            evalMaxNewTokens: settings.evalMaxNewTokens,
+            gamma: settings.gamma,
+            temperature: 1,
+            seed: 11,
+            outDir,
+          };
+          let finalLoss = Number.NaN;
+          for await (const progress of runDistillation(config, {
+            teacher: verifier,
+            dataGenerator: generator,
+            dataContext: (weights) => dataContext(data, verifier, draft, weights, eos),
+            divergence,
+            draftCheckpoint: draft,
+            evaluate,
+            threads: 2,
+          })) {
+            if (progress.kind === "step") finalLoss = progress.loss;
+          }
+          // The final draft, not the best-by-α one: α is measured on the same eval prompts, so picking the
+          // best there would flatter the distilled drafts.
+          const finalWeights = (await loadCheckpoint(join(outDir, "last.ckpt"))).weights;
+          const result: DistillRunResult = {
+            task,
+            divergence: divergenceId,
+            generator: generatorId,
+            greedy: await measure(finalWeights, prompts, 0),
+            sampled: await measure(finalWeights, prompts, 1),
+            finalLoss,
+            seconds: (performance.now() - started) / 1000,
+          };
+          runs.push(result);
+          bestWeights.set(`${task}/${divergenceId}/${generatorId}`, finalWeights);
+          log(
+            `${task} ${divergenceId} × ${generatorId}: α ${fmt(result.greedy.alpha)} greedy, ${fmt(result.sampled.alpha)} T=1; ` +
+              `τ ${fmt(result.greedy.tau)} / ${fmt(result.sampled.tau)} (${result.seconds.toFixed(0)} s)`,
+          );
+        }
+      }
+    }
+
+    // Gains: best distilled τ over the non-distilled τ, per task, then the mean over tasks.
+    const gains = tasks.map((task) => {
+      const mine = runs.filter((r) => r.task === task);
+      const bestGreedy = mine.reduce((a, b) => (b.greedy.tau > a.greedy.tau ? b : a));
+      const bestSampled = mine.reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
+      return {
+        task,
+        tau_gain_greedy: bestGreedy.greedy.tau / baselines[task].greedy.tau,
+        tau_gain_sampled: bestSampled.sampled.tau / baselines[task].sampled.tau,
+        best_greedy: `${bestGreedy.divergence} × ${bestGreedy.generator}`,
+        best_sampled: `${bestSampled.divergence} × ${bestSampled.generator}`,
+      };
+    });
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+    // Wall clock, side by side: target-only vs speculative with the non-distilled and the best distilled draft.
+    const wall = [];
+    for (const gain of gains) {
+      const data = createTaskData(gain.task, tokenizer);
+      const prompts = data.evalPrompts(settings.evalPrompts);
+      const best = runs
+        .filter((r) => r.task === gain.task)
+        .reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
+      const weights = bestWeights.get(`${gain.task}/${best.divergence}/${best.generator}`)!;
+      for (const temperature of [0, 1]) {
+        const targetOnly = await timeTargetOnly(verifier, prompts, settings.evalMaxNewTokens, temperature);
+        const base = await timeSpeculative(verifier, draft, draft.weights, prompts, settings, temperature);
+        const distilled = await timeSpeculative(verifier, draft, weights, prompts, settings, temperature);
+        wall.push({
+          task: gain.task,
+          temperature,
+          speedup_non_distilled: targetOnly / base,
+          speedup_distilled: targetOnly / distilled,
+        });
+      }
+    }
+
+    // Lossy sweep (arithmetic): accuracy against speed for each lenience function and ε.
+    const lossy = [];
+    if (tasks.includes("arithmetic")) {
+      const data = createTaskData("arithmetic", tokenizer);
+      const problems = data.evalProblems!(settings.lossyProblems);
+      const best = runs
+        .filter((r) => r.task === "arithmetic")
+        .reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
+      const weights = bestWeights.get(`arithmetic/${best.divergence}/${best.generator}`)!;
+      const targetOnly = await solveTargetOnly(verifier, problems, tokenizer);
+      lossy.push({
+        f: "target-only",
+        epsilon: 1,
+        accuracy: targetOnly.accuracy,
+        alpha: Number.NaN,
+        tau: 1,
+        speedup: 1,
+      });
+      for (const f of quick ? ["exp"] : ["lin", "sq", "exp"]) {
+        for (const epsilon of quick ? [1, 0.2] : [1, 0.5, 0.2, 0.1]) {
+          const rule = host.create("acceptance-rule", "lenience", { f, epsilon }) as AcceptanceRule;
+          const result = await solveSpeculative(
+            verifier,
+            draft,
+            weights,
+            problems,
+            tokenizer,
+            rule,
+            settings.gamma,
+          );
+          lossy.push({ f, epsilon, ...result, speedup: targetOnly.ms / result.ms });
+        }
+      }
+    }
+
+    return {
+      timestamp: new Date().toISOString(),
+      quick,
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model ?? "unknown",
+        node: process.version,
+        loadavg: loadavg(),
+      },
+      settings: { ...settings, tasks, divergences, generators, distillation_temperature: 1 },
+      baselines,
+      runs,
+      gains,
+      tau_gain_greedy: mean(gains.map((g) => g.tau_gain_greedy)),
+      tau_gain_sampled: mean(gains.map((g) => g.tau_gain_sampled)),
+      on_policy_vs_fixed: onPolicyVsFixed(runs),
+      wall_clock: wall,
+      lossy_sweep: lossy,
+    };
+  } finally {
+    await verifier.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function loadBundled(modelsDir: string) {
+  const paths = defaultModelPaths(modelsDir);
+  const pair = await loadModelPair(paths.target, paths.draft);
+  return { tokenizer: await loadTokenizer(paths.tokenizer), target: pair.target, draft: pair.draft };
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
+
+function dataContext(
+  data: TaskData,
+  verifier: TargetVerifier,
+  draft: Checkpoint,
+  weights: Weights,
+  eos: number,
+): DataGeneratorContext {
+  return {
+    sampleTarget: (prompts, maxNew, temperature, seed) =>
+      verifier.sample(prompts, maxNew, { temperature, seed }, [eos]),
+    // On-policy: sample from the student as it is now, not from the served draft.
+    sampleDraft: async (prompts, maxNew, temperature, seed) => {
+      const proposer = await DraftProposer.create({ ...draft, weights }, { threads: 1, maxSessions: 4096 });
+      try {
+        return await proposer.sample(prompts, maxNew, { temperature, seed }, [eos]);
+      } finally {
+        await proposer.close();
+      }
+    },
+    datasetExamples: async (count, seed) => data.examples(count, seed),
+    prompts: async (count, seed) => data.prompts(count, seed),
+  };
+}
+
+/** For the best divergence, τ with on-policy data over τ with fixed data (≥ 1: on-policy at least as good). */
+function onPolicyVsFixed(runs: DistillRunResult[]) {
+  const byDivergence = new Map<string, { onPolicy?: number; fixed?: number }>();
+  for (const r of runs) {
+    const key = `${r.task}/${r.divergence}`;
+    const entry = byDivergence.get(key) ?? {};
+    if (r.generator === "on-policy") entry.onPolicy = r.sampled.tau;
+    if (r.generator === "fixed") entry.fixed = r.sampled.tau;
+    byDivergence.set(key, entry);
+  }
+  return [...byDivergence.entries()]
+    .filter(([, e]) => e.onPolicy !== undefined && e.fixed !== undefined)
+    .map(([key, e]) => ({ key, ratio: e.onPolicy! / e.fixed! }));
+}
+
+async function timeTargetOnly(
+  verifier: TargetVerifier,
+  prompts: number[][],
+  maxNew: number,
+  temperature: number,
+) {
+  const started = performance.now();
+  for (const [i, prompt] of prompts.entries()) {
+    for await (const _ of verifier.generate(prompt, maxNew, { temperature, seed: BigInt(i) })) {
+      // drain
+    }
+  }
+  return performance.now() - started;
+}
+
+async function timeSpeculative(
+  verifier: TargetVerifier,
+  draft: Checkpoint,
+  weights: Weights,
+  prompts: number[][],
+  settings: { gamma: number; evalMaxNewTokens: number },
+  temperature: number,
+  rule?: AcceptanceRule,
+) {
+  const proposer = await DraftProposer.create({ ...draft, weights });
+  try {
+    const started = performance.now();
+    for (const [i, prompt] of prompts.entries()) {
+      for await (const _ of speculativeGenerate(verifier, proposer, {
+        promptTokens: prompt,
+        maxNewTokens: settings.evalMaxNewTokens,
+        gamma: settings.gamma,
+        sampling: { temperature, seed: BigInt(i) },
+        contextLength: verifier.config.contextLength,
+        rule,
+      })) {
+        // drain
+      }
+    }
+    return performance.now() - started;
+  } finally {
+    await proposer.close();
+  }
+}
+
+async function solveTargetOnly(
+  verifier: TargetVerifier,
+  problems: { prompt: number[]; answer: number }[],
+  tokenizer: Tokenizer,
+) {
+  let correct = 0;
+  const started = performance.now();
+  for (const [i, p] of problems.entries()) {
+    const ids: number[] = [];
+    for await (const s of verifier.generate(p.prompt, 80, { temperature: 1, seed: BigInt(i) }, [
+      tokenizer.eosId,
+    ]))
+      ids.push(s.tokenId);
+    if (checkAnswer(tokenizer.decode(ids), p.answer)) correct++;
+  }
+  return { accuracy: correct / problems.length, ms: performance.now() - started };
+}
+
+async function solveSpeculative(
+  verifier: TargetVerifier,
+  draft: Checkpoint,
+  weights: Weights,
+  problems: { prompt: number[]; answer: number }[],
+  tokenizer: Tokenizer,
+  rule: AcceptanceRule,
+  gamma: number,
+) {
+  const proposer = await DraftProposer.create({ ...draft, weights });
+  let correct = 0;
+  let accepted = 0;
+  let proposed = 0;
+  let emitted = 0;
+  let rounds = 0;
+  const started = performance.now();
+  try {
+    for (const [i, p] of problems.entries()) {
+      const ids: number[] = [];
+      for await (const event of speculativeGenerate(verifier, proposer, {
+        promptTokens: p.prompt,
+        maxNewTokens: 80,
+        gamma,
+        sampling: { temperature: 1, seed: BigInt(i) },
+        stopTokenIds: [tokenizer.eosId],
+        contextLength: verifier.config.contextLength,
+        rule,
+      })) {
+        if (event.kind === "tokens") ids.push(...event.tokens);
+        else {
+          accepted += event.stats.metrics.numAcceptedTokens;
+          proposed += event.stats.metrics.numDraftTokens;
+          emitted += event.stats.emitted;
+          rounds += event.stats.rounds;
+        }
+      }
+      if (checkAnswer(tokenizer.decode(ids), p.answer)) correct++;
+    }
+  } finally {
+    await proposer.close();
+  }
+  return {
+    accuracy: correct / problems.length,
+    alpha: accepted / proposed,
+    tau: emitted / rounds,
+    ms: performance.now() - started,
+  };
+}
+
+export async function benchDistillCommand(opts: { out: string; quick?: boolean; models?: string }) {
+  const report = await runDistillBench({ quick: Boolean(opts.quick), modelsDir: opts.models });
+  await mkdir(dirname(opts.out), { recursive: true });
+  await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  const rows = report.runs.map((r) => [
+    r.task,
+    `${r.divergence} × ${r.generator}`,
+    fmt(r.greedy.alpha),
+    fmt(r.greedy.tau),
+    fmt(r.sampled.alpha),
+    fmt(r.sampled.tau),
+  ]);
+  for (const [task, b] of Object.entries(report.baselines)) {
+    rows.unshift([
+      task,
+      "non-distilled",
+      fmt(b.greedy.alpha),
+      fmt(b.greedy.tau),
+      fmt(b.sampled.alpha),
+      fmt(b.sampled.tau),
+    ]);
+  }
+  console.log(formatTable(["task", "draft", "α greedy", "τ greedy", "α T=1", "τ T=1"], rows));
+  console.log(
+    `\ntau_gain_greedy ${fmt(report.tau_gain_greedy)} (target ≥ 1.2: ${report.tau_gain_greedy >= 1.2 ? "pass" : "FAIL"}), ` +
+      `tau_gain_sampled ${fmt(report.tau_gain_sampled)} (target ≥ 1.2: ${report.tau_gain_sampled >= 1.2 ? "pass" : "FAIL"})`,
+  );
+  console.log(
+    `\n${formatTable(
+      ["task", "T", "speedup non-distilled", "speedup distilled"],
+      report.wall_clock.map((w) => [
+        w.task,
+        w.temperature,
+        fmt(w.speedup_non_distilled),
+        fmt(w.speedup_distilled),
+      ]),
+    )}`,
+  );
+  if (report.lossy_sweep.length > 0) {
+    console.log(
+      `\n${formatTable(
+        ["lenience f", "ε", "arithmetic accuracy", "α", "τ", "speedup"],
+        report.lossy_sweep.map((l) => [
+          l.f,
+          l.epsilon,
+          fmt(l.accuracy),
+          fmt(l.alpha),
+          fmt(l.tau),
+          fmt(l.speedup),
+        ]),
+      )}`,
+    );
+  }
+  console.log(`\nwrote ${opts.out}`);
+}
