@@ -4,13 +4,14 @@ import mixture, { createMixtureGenerator } from "@distillspec/data-generator-mix
 import onPolicy, { createOnPolicyGenerator } from "@distillspec/data-generator-on-policy";
 import teacher, { createTeacherGenerator } from "@distillspec/data-generator-teacher";
 import { DraftProposer } from "@distillspec/draft-proposer";
+import { promptSeed } from "@distillspec/model";
 import {
   type DataGenerator,
   type DataGeneratorContext,
   type DistillationExample,
   PLUGIN_API_VERSION,
 } from "@distillspec/plugin-api";
-import { promptSeed, TargetVerifier } from "@distillspec/target-verifier";
+import { TargetVerifier } from "@distillspec/target-verifier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noisyDraftOf, tinyTarget } from "./support/tiny-models.js";
 

@@ -11,6 +11,7 @@ export * from "./model-runner.js";
 export * from "./model-service-options.js";
 export * from "./reference-forward.js";
 export * from "./rotary.js";
+export * from "./sample-request.js";
 export * from "./session-store.js";
 export * from "./trainer.js";
 export * from "./training-graph.js";

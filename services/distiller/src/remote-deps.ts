@@ -1,5 +1,5 @@
 import { type DraftClient, remoteTarget, type TargetClient } from "@distillspec/controller";
-import { DraftProposer, promptSeed } from "@distillspec/draft-proposer";
+import { DraftProposer } from "@distillspec/draft-proposer";
 import {
   type CallOptions,
   createClient,
@@ -9,7 +9,7 @@ import {
   Status,
   unavailable,
 } from "@distillspec/grpc";
-import type { Checkpoint, Weights } from "@distillspec/model";
+import { type Checkpoint, promptSeed, type Weights } from "@distillspec/model";
 import type { DataGenerator, DataGeneratorContext, Divergence } from "@distillspec/plugin-api";
 import { DraftProposerService, decodeProbs, type ModelInfo, TargetVerifierService } from "@distillspec/proto";
 import type { DistillationDeps, TeacherScorer } from "./distillation-run.js";

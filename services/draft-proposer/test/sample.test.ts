@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { argmax } from "@distillspec/core";
 import { createClient, createServer, type GrpcServer, Status } from "@distillspec/grpc";
-import { ModelRunner, saveCheckpoint } from "@distillspec/model";
+import { MAX_SAMPLE_PROMPTS, ModelRunner, saveCheckpoint } from "@distillspec/model";
 import { DraftProposerService } from "@distillspec/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noisyDraftOf, tinyTarget } from "../../../test/support/tiny-models.js";
 import { draftProposerService } from "../src/draft-proposer-service.js";
-import { DraftProposer, MAX_SAMPLE_PROMPTS } from "../src/index.js";
+import { DraftProposer } from "../src/index.js";
 
 // DraftProposer.sample in process with a tiny random draft: seeding, stopping, validation, greedy decoding,
 // and one round trip over gRPC.
