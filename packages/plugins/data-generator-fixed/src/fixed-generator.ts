@@ -1,5 +1,4 @@
-import type { DataGenerator } from "@distillspec/plugin-api";
-import { checkBatchArgs, deriveSeed } from "./seeds.js";
+import { checkBatchArgs, type DataGenerator, deriveSeed, optionRecord } from "@distillspec/plugin-api";
 
 /**
  * Fixed data: ground-truth (prompt, continuation) pairs from the task's dataset. No model is sampled, so it
@@ -8,19 +7,9 @@ import { checkBatchArgs, deriveSeed } from "./seeds.js";
 
 export type FixedOptions = Record<string, never>;
 
-function describe(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  return value === undefined ? "undefined" : JSON.stringify(value);
-}
-
 /** Takes no options: `undefined` or `{}`. */
 export function parseFixedOptions(options: unknown): FixedOptions {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new RangeError(`fixed: options must be an empty object {}, got ${describe(options)}`);
-  }
-  const [key] = Object.keys(options);
-  if (key !== undefined) throw new RangeError(`fixed: unknown option "${key}" (allowed: none)`);
+  optionRecord("fixed", options, []);
   return {};
 }
 

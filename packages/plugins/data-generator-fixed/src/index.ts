@@ -1,3 +1,2 @@
 export { fixedDefinition as default } from "./definition.js";
 export { createFixedGenerator, type FixedOptions, parseFixedOptions } from "./fixed-generator.js";
-export { deriveSeed } from "./seeds.js";

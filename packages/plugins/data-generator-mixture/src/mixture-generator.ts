@@ -1,7 +1,14 @@
 import { createRng } from "@distillspec/core";
 import type { DataGenerator } from "@distillspec/plugin-api";
-import { describe, optionRecord, parseSamplingOptions, type SamplingOptions } from "./options.js";
-import { checkBatchArgs, deriveSeed, sampledBatch } from "./seeded-batches.js";
+import {
+  checkBatchArgs,
+  deriveSeed,
+  describeOptionValue,
+  optionRecord,
+  parseSamplingOptions,
+  type SamplingOptions,
+  sampledBatch,
+} from "@distillspec/plugin-api";
 
 /**
  * GKD-style mixture: each BATCH (not each example) is on-policy with probability λ, otherwise `other`
@@ -32,10 +39,14 @@ export function parseMixtureOptions(options: unknown): MixtureOptions {
   const record = optionRecord("mixture", options, ALLOWED);
   const { lambda, other = "fixed" } = record;
   if (typeof lambda !== "number" || !(lambda >= 0 && lambda <= 1)) {
-    throw new RangeError(`mixture: option "lambda" must be a number in [0, 1], got ${describe(lambda)}`);
+    throw new RangeError(
+      `mixture: option "lambda" must be a number in [0, 1], got ${describeOptionValue(lambda)}`,
+    );
   }
   if (other !== "fixed" && other !== "teacher") {
-    throw new RangeError(`mixture: option "other" must be "fixed" or "teacher", got ${describe(other)}`);
+    throw new RangeError(
+      `mixture: option "other" must be "fixed" or "teacher", got ${describeOptionValue(other)}`,
+    );
   }
   return { lambda, other, ...parseSamplingOptions("mixture", record) };
 }

@@ -1,6 +1,12 @@
 import type { DataGenerator } from "@distillspec/plugin-api";
-import { optionRecord, parseSamplingOptions, type SamplingOptions } from "./options.js";
-import { checkBatchArgs, deriveSeed, sampledBatch } from "./seeded-batches.js";
+import {
+  checkBatchArgs,
+  deriveSeed,
+  optionRecord,
+  parseSamplingOptions,
+  type SamplingOptions,
+  sampledBatch,
+} from "@distillspec/plugin-api";
 
 /**
  * On-policy data: continuations sampled from the current draft for dataset prompts, so the draft is

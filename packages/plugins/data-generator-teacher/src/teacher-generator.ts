@@ -1,6 +1,12 @@
 import type { DataGenerator } from "@distillspec/plugin-api";
-import { optionRecord, parseSamplingOptions, type SamplingOptions } from "./options.js";
-import { checkBatchArgs, deriveSeed, sampledBatch } from "./seeded-batches.js";
+import {
+  checkBatchArgs,
+  deriveSeed,
+  optionRecord,
+  parseSamplingOptions,
+  type SamplingOptions,
+  sampledBatch,
+} from "@distillspec/plugin-api";
 
 /**
  * Teacher data: continuations sampled from the target for dataset prompts (the target's own

@@ -1,5 +1,5 @@
-import type { DataGeneratorContext, DistillationExample } from "@distillspec/plugin-api";
-import type { SamplingOptions } from "./options.js";
+import type { SamplingOptions } from "./generator-options.js";
+import type { DataGeneratorContext, DistillationExample } from "./plugin-definition.js";
 
 // Deterministic seeds: batch i of a run seeded s always sees the same data, whatever was taken before.
 // Every data-generator package derives them the same way, so a mixture's on-policy batch i equals the

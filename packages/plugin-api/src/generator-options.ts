@@ -1,4 +1,4 @@
-// Option parsing shared by the sampling generators: RangeErrors name the option and its value.
+// Option parsing for data-generator plugins (shared so every generator validates the same way): RangeErrors name the option and its value.
 
 export interface SamplingOptions {
   /** Longest continuation sampled per prompt; positive integer, default 64. */
@@ -9,7 +9,7 @@ export interface SamplingOptions {
 
 export const DEFAULT_SAMPLING_OPTIONS: SamplingOptions = { maxNewTokens: 64, temperature: 1 };
 
-export function describe(value: unknown): string {
+export function describeOptionValue(value: unknown): string {
   if (typeof value === "number" || typeof value === "bigint") return String(value); // JSON would print NaN as null
   return value === undefined ? "undefined" : JSON.stringify(value);
 }
@@ -23,7 +23,7 @@ export function optionRecord(
   if (options === undefined) return {};
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new RangeError(
-      `${id}: options must be an object { ${allowed.join(", ")} }, got ${describe(options)}`,
+      `${id}: options must be an object { ${allowed.join(", ")} }, got ${describeOptionValue(options)}`,
     );
   }
   const record = options as Record<string, unknown>;
@@ -42,12 +42,12 @@ export function parseSamplingOptions(id: string, record: Record<string, unknown>
   } = record;
   if (typeof maxNewTokens !== "number" || !Number.isSafeInteger(maxNewTokens) || maxNewTokens < 1) {
     throw new RangeError(
-      `${id}: option "maxNewTokens" must be a positive integer, got ${describe(maxNewTokens)}`,
+      `${id}: option "maxNewTokens" must be a positive integer, got ${describeOptionValue(maxNewTokens)}`,
     );
   }
   if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0) {
     throw new RangeError(
-      `${id}: option "temperature" must be a finite number >= 0, got ${describe(temperature)}`,
+      `${id}: option "temperature" must be a finite number >= 0, got ${describeOptionValue(temperature)}`,
     );
   }
   return { maxNewTokens, temperature };
