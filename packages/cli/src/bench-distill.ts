@@ -430,8 +430,33 @@ async function solveSpeculative(
   };
 }
 
-export async function benchDistillCommand(opts: { out: string; quick?: boolean; models?: string }) {
-  const report = await runDistillBench({ quick: Boolean(opts.quick), modelsDir: opts.models });
+export async function benchDistillCommand(opts: {
+  out: string;
+  quick?: boolean;
+  models?: string;
+  steps?: number;
+  tasks?: string;
+  divergences?: string;
+  generators?: string;
+}) {
+  const list = (value?: string) =>
+    value
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const tasks = list(opts.tasks);
+  for (const task of tasks ?? []) {
+    if (task !== "arithmetic" && task !== "language-modelling")
+      throw new RangeError(`unknown task "${task}"`);
+  }
+  const report = await runDistillBench({
+    quick: Boolean(opts.quick),
+    modelsDir: opts.models,
+    steps: opts.steps,
+    tasks: tasks as DistillTask[] | undefined,
+    divergences: list(opts.divergences),
+    generators: list(opts.generators),
+  });
   await mkdir(dirname(opts.out), { recursive: true });
   await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   const rows = report.runs.map((r) => [

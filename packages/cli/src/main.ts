@@ -87,6 +87,10 @@ program
   .requiredOption("--out <file>", "JSON report path")
   .option("--quick", "one task, two divergences, a few steps")
   .option("--models <dir>", "models directory", "models")
+  .option("--steps <n>", "distillation steps per run", positiveInt)
+  .option("--tasks <list>", "comma-separated: arithmetic,language-modelling")
+  .option("--divergences <list>", "comma-separated divergence ids (fkl,rkl,jsd,tvd)")
+  .option("--generators <list>", "comma-separated data-generator ids (fixed,on-policy)")
   .action(async (opts) => {
     await benchDistillCommand(opts);
   });
