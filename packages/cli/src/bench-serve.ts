@@ -768,7 +768,7 @@ export function explainFailures(r: ServeBenchReport): string[] {
 }
 
 /** Numeric report keys in display order, with their targets where they have one. */
-const TABLE_KEYS = [
+export const TABLE_KEYS = [
   "speedup_greedy",
   "speedup_sampled",
   "alpha",

@@ -1,21 +1,8 @@
 import { evaluateDivergence } from "@distillspec/plugin-api";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { distribution, maxDiff } from "../../../plugin-api/test/support/distributions.js";
 import tvdDefault, { tvd } from "../src/index.js";
-
-/** Random distributions over `vocab` tokens; about a third of the entries are exact zeros. */
-function distribution(vocab: number) {
-  return fc
-    .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: vocab, maxLength: vocab })
-    .map((xs) => xs.map((x) => (x < 0.33 ? 0 : x)))
-    .filter((xs) => xs.some((x) => x > 0))
-    .map((xs) => {
-      const z = xs.reduce((a, b) => a + b, 0);
-      return xs.map((x) => x / z);
-    });
-}
-
-const maxDiff = (p: number[], q: number[]) => Math.max(...p.map((x, i) => Math.abs(x - q[i])));
 
 describe("tvd", () => {
   const d = tvd.create({});
