@@ -1,4 +1,5 @@
 import { create, type DescMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
+import { isMalformedRequest } from "@distillspec/proto";
 import type {
   handleServerStreamingCall,
   handleUnaryCall,
@@ -26,6 +27,7 @@ export function wrapUnary(
     void (async () => {
       let response: Message;
       try {
+        rejectMalformed(call.request);
         response = toMessage(method.output, await handler(call.request, context));
       } catch (error) {
         finish();
@@ -48,6 +50,7 @@ export function wrapServerStreaming(
     const { context, finish } = createCallContext(call as ServerUnaryCall<unknown, unknown>);
     void (async () => {
       try {
+        rejectMalformed(call.request);
         for await (const item of handler(call.request, context)) {
           // Leaving the loop runs the generator's finally blocks.
           if (context.signal.aborted) break;
@@ -62,6 +65,10 @@ export function wrapServerStreaming(
       if (!context.signal.aborted) call.end();
     })();
   };
+}
+
+function rejectMalformed(request: unknown): void {
+  if (isMalformedRequest(request)) throw new ServiceError(Status.INVALID_ARGUMENT, request.malformedRequest);
 }
 
 function toMessage(schema: DescMessage, value: unknown): Message {

@@ -2,6 +2,19 @@ import { create, fromBinary, type MessageShape, toBinary } from "@bufbuild/proto
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { MethodDefinition } from "@grpc/grpc-js";
 
+/**
+ * A request that is not valid protobuf for its method. grpc-js answers a throwing deserializer with INTERNAL,
+ * but a malformed request is the caller's mistake: the deserializer returns this marker instead and the
+ * server kit answers INVALID_ARGUMENT.
+ */
+export interface MalformedRequest {
+  readonly malformedRequest: string;
+}
+
+export function isMalformedRequest(value: unknown): value is MalformedRequest {
+  return typeof (value as Partial<MalformedRequest> | null)?.malformedRequest === "string";
+}
+
 /** grpc-js method definitions keyed by the protobuf-es local method name (e.g. `createSession`). */
 export type GrpcServiceDefinition<T extends GenServiceMethods> = {
   readonly [K in keyof T]: MethodDefinition<MessageShape<T[K]["input"]>, MessageShape<T[K]["output"]>>;
@@ -24,7 +37,13 @@ export function grpcServiceDefinition<T extends GenServiceMethods>(
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
       // create() returns an existing message as is and completes a plain init object, so callers may pass either.
       requestSerialize: (value) => toBuffer(toBinary(input, create(input, value as never))),
-      requestDeserialize: (bytes) => fromBinary(input, bytes),
+      requestDeserialize: (bytes): unknown => {
+        try {
+          return fromBinary(input, bytes);
+        } catch (error) {
+          return { malformedRequest: `malformed ${input.typeName}: ${(error as Error).message}` };
+        }
+      },
       responseSerialize: (value) => toBuffer(toBinary(output, create(output, value as never))),
       responseDeserialize: (bytes) => fromBinary(output, bytes),
     };
