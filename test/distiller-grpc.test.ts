@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
@@ -273,8 +273,9 @@ describe("DistillerService", () => {
       }),
     );
     const manager = new RunManager({ ...managerOptions(), plugins });
+    let runId = "";
     try {
-      const runId = await manager.start(
+      runId = await manager.start(
         create(StartRunRequestSchema, request({ dataGenerator: { id: "broken", optionsJson: "" } })),
       );
       const events = [];
@@ -288,6 +289,36 @@ describe("DistillerService", () => {
       });
     } finally {
       await manager.close();
+    }
+    // A restarted service finds the run again from its status file.
+    const restarted = new RunManager({ ...managerOptions(), plugins });
+    expect(await restarted.restore()).toBeGreaterThanOrEqual(1);
+    expect(restarted.status(runId)).toMatchObject({
+      state: RunState.FAILED,
+      error: "the dataset went away",
+      bestEvaluation: { step: 0 },
+    });
+  });
+
+  it("after a restart, a run that was running is FAILED with how to resume it", async () => {
+    const runsDir = await mkdtemp(join(tmpdir(), "distiller-restore-"));
+    const runId = "0123abcd-0000-4000-8000-000000000001";
+    try {
+      await mkdir(join(runsDir, runId), { recursive: true });
+      const progress = { runId, state: RunState.RUNNING, step: 3, totalSteps: 10, message: "step" };
+      await writeFile(
+        join(runsDir, runId, "status.json"),
+        JSON.stringify({ state: RunState.RUNNING, progress, best: null, error: "", draftAddresses: [] }),
+      );
+      const restarted = new RunManager({ ...managerOptions(), runsDir, plugins: runs.plugins });
+      expect(await restarted.restore()).toBe(1);
+      expect(restarted.status(runId)).toMatchObject({
+        state: RunState.FAILED,
+        error: expect.stringMatching(/interrupted.*resume_run_id/),
+        progress: { step: 3 },
+      });
+    } finally {
+      await rm(runsDir, { recursive: true, force: true });
     }
   });
 

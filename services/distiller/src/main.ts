@@ -44,6 +44,7 @@ export async function startDistiller(argv: string[]) {
       .filter(Boolean),
   );
   const runs = new RunManager({ runsDir: values["runs-dir"], draftCheckpoint, tokenizer, plugins, threads });
+  await runs.restore();
   const server = createServer({ name: "distiller", services: [distillerService(runs)] });
   const port = await server.listen(values.address);
   // Runs stop at a step boundary with their state saved, so they can be resumed after a restart.

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, failedPrecondition, invalidArgument, notFound } from "@distillspec/grpc";
@@ -92,6 +92,17 @@ interface Run {
   done: Promise<void>;
 }
 
+const STATUS_FILE = "status.json";
+
+/** What status.json holds: enough to answer GetRun/WatchRun/PublishRun after a restart. */
+interface SavedRunStatus {
+  state: RunState;
+  progress: RunProgressInit;
+  best: EvaluationRecord | null;
+  error: string;
+  draftAddresses: string[];
+}
+
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isTerminal = (state: RunState | undefined) =>
   state === RunState.SUCCEEDED || state === RunState.FAILED || state === RunState.CANCELLED;
@@ -112,6 +123,47 @@ export class RunManager {
 
   get plugins(): PluginHost {
     return this.options.plugins;
+  }
+
+  /**
+   * Re-registers the runs recorded under runsDir (after a restart), so GetRun, WatchRun and PublishRun
+   * keep working. A run that was still running when the service stopped is recorded as FAILED with a
+   * message saying how to continue it (StartRun with resume_run_id).
+   */
+  async restore(): Promise<number> {
+    if (!existsSync(this.runsDir)) return 0;
+    let restored = 0;
+    for (const entry of await readdir(this.runsDir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !RUN_ID.test(entry.name) || this.runs.has(entry.name)) continue;
+      const dir = join(this.runsDir, entry.name);
+      const statusPath = join(dir, STATUS_FILE);
+      if (!existsSync(statusPath)) continue;
+      const saved = JSON.parse(await readFile(statusPath, "utf8")) as SavedRunStatus;
+      const interrupted = !isTerminal(saved.state);
+      const error = interrupted
+        ? "interrupted: the distiller stopped during this run; StartRun with resume_run_id to continue it"
+        : saved.error;
+      const state = interrupted ? RunState.FAILED : saved.state;
+      this.runs.set(entry.name, {
+        id: entry.name,
+        dir,
+        state,
+        progress: {
+          ...saved.progress,
+          runId: entry.name,
+          state,
+          message: interrupted ? error : (saved.progress.message ?? ""),
+        },
+        best: saved.best,
+        error,
+        draftAddresses: saved.draftAddresses,
+        cancel: new AbortController(),
+        watchers: new Set(),
+        done: Promise.resolve(),
+      });
+      restored++;
+    }
+    return restored;
   }
 
   /** Validates the request, connects to the models and starts the run in the background; returns its id. */
@@ -402,7 +454,26 @@ export class RunManager {
           message,
         }
       : { ...run.progress, state, message };
+    this.record(run);
     for (const watcher of run.watchers) watcher(run.progress);
+  }
+
+  /** Writes the run's status next to its files (atomically), so a restarted service can restore it. */
+  private record(run: Run): void {
+    const saved: SavedRunStatus = {
+      state: run.state,
+      progress: run.progress,
+      best: run.best,
+      error: run.error,
+      draftAddresses: run.draftAddresses,
+    };
+    const path = join(run.dir, STATUS_FILE);
+    try {
+      writeFileSync(`${path}.tmp`, `${JSON.stringify(saved, null, 2)}\n`);
+      renameSync(`${path}.tmp`, path);
+    } catch {
+      // The run directory may be gone (deleted by an operator); the in-memory record still serves.
+    }
   }
 }
 
