@@ -3,7 +3,6 @@ import fixed, { createFixedGenerator } from "@distillspec/data-generator-fixed";
 import mixture, { createMixtureGenerator } from "@distillspec/data-generator-mixture";
 import onPolicy, { createOnPolicyGenerator } from "@distillspec/data-generator-on-policy";
 import teacher, { createTeacherGenerator } from "@distillspec/data-generator-teacher";
-import { DraftProposer } from "@distillspec/draft-proposer";
 import { promptSeed } from "@distillspec/model";
 import {
   type DataGenerator,
@@ -11,7 +10,7 @@ import {
   type DistillationExample,
   PLUGIN_API_VERSION,
 } from "@distillspec/plugin-api";
-import { TargetVerifier } from "@distillspec/target-verifier";
+import { DraftProposer, TargetVerifier } from "@distillspec/serving";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noisyDraftOf, tinyTarget } from "./support/tiny-models.js";
 

@@ -10,11 +10,11 @@ import {
   type DraftEvaluator,
   evaluationSeed,
   runDistillation,
-} from "@distillspec/distiller";
+} from "@distillspec/distill";
 import fkl from "@distillspec/divergence-fkl";
 import { assertSameTokenizer, loadCheckpoint } from "@distillspec/model";
 import type { DataGenerator, DataGeneratorContext, DistillationExample } from "@distillspec/plugin-api";
-import { TargetVerifier } from "@distillspec/target-verifier";
+import { TargetVerifier } from "@distillspec/serving";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noisyDraftOf, TOKENIZER_IDENTITY, tinyTarget } from "./support/tiny-models.js";
 

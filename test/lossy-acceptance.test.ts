@@ -1,10 +1,13 @@
 import lenience, { type LenienceFunction } from "@distillspec/acceptance-lenience";
 import topK from "@distillspec/acceptance-top-k";
 import typical from "@distillspec/acceptance-typical";
-import { AcceptanceRuleRegistry, speculativeGenerate } from "@distillspec/controller";
 import { type AcceptanceRule, argmax, losslessRule, type SamplingParams } from "@distillspec/core";
-import { DraftProposer } from "@distillspec/draft-proposer";
-import { TargetVerifier } from "@distillspec/target-verifier";
+import {
+  AcceptanceRuleRegistry,
+  DraftProposer,
+  speculativeGenerate,
+  TargetVerifier,
+} from "@distillspec/serving";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noisyDraftOf, tinyTarget } from "./support/tiny-models.js";
 

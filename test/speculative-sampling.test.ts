@@ -1,6 +1,4 @@
-import { speculativeGenerate } from "@distillspec/controller";
-import { DraftProposer } from "@distillspec/draft-proposer";
-import { TargetVerifier } from "@distillspec/target-verifier";
+import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec/serving";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chiSquareTest } from "../packages/core/test/helpers/chi-square.js";
 import { noisyDraftOf, tinyTarget } from "./support/tiny-models.js";

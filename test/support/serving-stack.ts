@@ -1,16 +1,15 @@
-import {
-  AcceptanceRuleRegistry,
-  connectReplicas,
-  controllerService,
-  DEFAULT_ACCEPTANCE_PLUGINS,
-  loadAcceptancePlugins,
-} from "@distillspec/controller";
+import { connectReplicas, controllerService } from "@distillspec/controller";
 import { loadFixtureCorpus } from "@distillspec/datasets";
-import { DraftProposer } from "@distillspec/draft-proposer";
 import { createClient, createServer, type GrpcServer } from "@distillspec/grpc";
 import type { Checkpoint, ModelConfig } from "@distillspec/model";
 import { ControllerService, DraftProposerService, TargetVerifierService } from "@distillspec/proto";
-import { TargetVerifier } from "@distillspec/target-verifier";
+import {
+  AcceptanceRuleRegistry,
+  DEFAULT_ACCEPTANCE_PLUGINS,
+  DraftProposer,
+  loadAcceptancePlugins,
+  TargetVerifier,
+} from "@distillspec/serving";
 import { trainTokenizer } from "@distillspec/tokenizer";
 import { draftProposerService } from "../../services/draft-proposer/src/draft-proposer-service.js";
 import { targetVerifierService } from "../../services/target-verifier/src/target-verifier-service.js";

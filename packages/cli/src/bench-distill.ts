@@ -1,11 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { speculativeGenerate } from "@distillspec/controller";
 import type { AcceptanceRule } from "@distillspec/core";
 import { checkAnswer } from "@distillspec/datasets";
-import { createInProcessEvaluator, type DistillationConfig, runDistillation } from "@distillspec/distiller";
-import { DraftProposer } from "@distillspec/draft-proposer";
+import { createInProcessEvaluator, type DistillationConfig, runDistillation } from "@distillspec/distill";
 import {
   type Checkpoint,
   defaultModelPaths,
@@ -19,7 +17,7 @@ import {
   type DataGeneratorContext,
   type Divergence,
 } from "@distillspec/plugin-api";
-import { TargetVerifier } from "@distillspec/target-verifier";
+import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec/serving";
 import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
 import { createTaskData, type DistillTask, type TaskData } from "./distill-tasks.js";
 import { formatTable } from "./format-table.js";

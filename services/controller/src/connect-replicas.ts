@@ -1,7 +1,7 @@
 import { createClient, failedPrecondition } from "@distillspec/grpc";
 import { DraftProposerService, type ModelInfo, TargetVerifierService } from "@distillspec/proto";
+import type { DraftClient, TargetClient } from "@distillspec/serving";
 import type { Tokenizer } from "@distillspec/tokenizer";
-import type { DraftClient, TargetClient } from "./remote-backends.js";
 import { ReplicaPool } from "./replica-pool.js";
 
 // Start-up check: every target and draft replica must answer, serve one model per role, and share the

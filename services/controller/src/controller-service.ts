@@ -9,12 +9,17 @@ import {
   type ModelInfo,
   samplingFromWire,
 } from "@distillspec/proto";
+import type { AcceptanceRuleRegistry } from "@distillspec/serving";
+import {
+  type DraftClient,
+  remoteDraft,
+  remoteTarget,
+  speculativeGenerate,
+  type TargetClient,
+  TextStreamer,
+} from "@distillspec/serving";
 import type { Tokenizer } from "@distillspec/tokenizer";
-import type { AcceptanceRuleRegistry } from "./acceptance-rules.js";
-import { type DraftClient, remoteDraft, remoteTarget, type TargetClient } from "./remote-backends.js";
 import type { ReplicaPool } from "./replica-pool.js";
-import { speculativeGenerate } from "./speculative-loop.js";
-import { TextStreamer } from "./text-streamer.js";
 
 // The controller's gRPC face: validates a Generate request, runs the speculative loop (or target-only
 // decoding) against one target and one draft replica, streams text deltas, then the statistics.

@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
 import { createServer, installSignalHandlers, isEntryPoint } from "@distillspec/grpc";
-import { loadTokenizer } from "@distillspec/tokenizer";
 import {
   AcceptanceRuleRegistry,
   DEFAULT_ACCEPTANCE_PLUGINS,
   loadAcceptancePlugins,
-} from "./acceptance-rules.js";
+} from "@distillspec/serving";
+import { loadTokenizer } from "@distillspec/tokenizer";
 import { connectReplicas } from "./connect-replicas.js";
 import { controllerService } from "./controller-service.js";
 

@@ -1,5 +1,5 @@
-import { type DraftClient, remoteTarget, type TargetClient } from "@distillspec/controller";
-import { DraftProposer } from "@distillspec/draft-proposer";
+import type { DistillationDeps, TaskData, TeacherScorer } from "@distillspec/distill";
+import { createInProcessEvaluator } from "@distillspec/distill";
 import {
   type CallOptions,
   createClient,
@@ -12,9 +12,7 @@ import {
 import { type Checkpoint, promptSeed, type Weights } from "@distillspec/model";
 import type { DataGenerator, DataGeneratorContext, Divergence } from "@distillspec/plugin-api";
 import { DraftProposerService, decodeProbs, type ModelInfo, TargetVerifierService } from "@distillspec/proto";
-import type { DistillationDeps, TeacherScorer } from "./distillation-run.js";
-import { createInProcessEvaluator } from "./in-process-evaluator.js";
-import type { TaskData } from "./task-data.js";
+import { type DraftClient, DraftProposer, remoteTarget, type TargetClient } from "@distillspec/serving";
 
 // DistillationDeps over gRPC: the target-verifiers teach (TeacherScore) and sample teacher data (Generate);
 // the student is the distiller's own in-process draft, so on-policy data and evaluation use the current

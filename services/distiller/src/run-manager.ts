@@ -3,6 +3,19 @@ import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  createTaskData,
+  DISTILLATION_TASKS,
+  type DistillationConfig,
+  type DistillationProgress,
+  type EvaluationRecord,
+  isDistillationTask,
+  runDistillation,
+  runPaths,
+  type TaskData,
+  trainingFingerprint,
+  validateDistillationConfig,
+} from "@distillspec/distill";
 import { createClient, failedPrecondition, invalidArgument, notFound } from "@distillspec/grpc";
 import type { Checkpoint } from "@distillspec/model";
 import {
@@ -22,11 +35,7 @@ import {
   type StartRunRequest,
 } from "@distillspec/proto";
 import type { Tokenizer } from "@distillspec/tokenizer";
-import { type DistillationConfig, validateDistillationConfig } from "./distillation-config.js";
-import { type DistillationProgress, runDistillation } from "./distillation-run.js";
 import { connectModels, createRemoteDeps } from "./remote-deps.js";
-import { type EvaluationRecord, runPaths, trainingFingerprint } from "./run-state.js";
-import { createTaskData, DISTILLATION_TASKS, isDistillationTask, type TaskData } from "./task-data.js";
 
 // The distiller's runs: each StartRun is validated up front (plugins, config, reachable models with the
 // draft's tokenizer), then trains in the background under <runsDir>/<runId>/. A run's failure is recorded

@@ -5,7 +5,7 @@ import {
   samplingFromWire,
   timingsToWire,
 } from "@distillspec/proto";
-import type { DraftProposer } from "./draft-proposer.js";
+import type { DraftProposer } from "@distillspec/serving";
 
 // gRPC handlers of the draft-proposer. Errors are thrown as they are; the grpc kit maps them.
 

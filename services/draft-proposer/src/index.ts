@@ -1,1 +1,1 @@
-export * from "./draft-proposer.js";
+export * from "./draft-proposer-service.js";

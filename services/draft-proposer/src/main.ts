@@ -1,6 +1,6 @@
 import { createServer, installSignalHandlers, isEntryPoint } from "@distillspec/grpc";
 import { loadCheckpoint, parseModelServiceArgs } from "@distillspec/model";
-import { DraftProposer } from "./draft-proposer.js";
+import { DraftProposer } from "@distillspec/serving";
 import { draftProposerService } from "./draft-proposer-service.js";
 
 // Process entry point: `draft-proposer --checkpoint models/draft.ckpt --address 127.0.0.1:50052` (see parseModelServiceArgs

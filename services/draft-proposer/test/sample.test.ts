@@ -5,10 +5,10 @@ import { argmax } from "@distillspec/core";
 import { createClient, createServer, type GrpcServer, Status } from "@distillspec/grpc";
 import { MAX_SAMPLE_PROMPTS, ModelRunner, saveCheckpoint } from "@distillspec/model";
 import { DraftProposerService } from "@distillspec/proto";
+import { DraftProposer } from "@distillspec/serving";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noisyDraftOf, tinyTarget } from "../../../test/support/tiny-models.js";
 import { draftProposerService } from "../src/draft-proposer-service.js";
-import { DraftProposer } from "../src/index.js";
 
 // DraftProposer.sample in process with a tiny random draft: seeding, stopping, validation, greedy decoding,
 // and one round trip over gRPC.

@@ -1,1 +1,1 @@
-export * from "./target-verifier.js";
+export * from "./target-verifier-service.js";

@@ -1,6 +1,6 @@
 import { createServer, installSignalHandlers, isEntryPoint } from "@distillspec/grpc";
 import { loadCheckpoint, parseModelServiceArgs } from "@distillspec/model";
-import { TargetVerifier } from "./target-verifier.js";
+import { TargetVerifier } from "@distillspec/serving";
 import { targetVerifierService } from "./target-verifier-service.js";
 
 // Process entry point: `target-verifier --checkpoint models/target.ckpt --address 127.0.0.1:50051` (see parseModelServiceArgs

@@ -5,7 +5,7 @@ import {
   TargetVerifierService,
   timingsToWire,
 } from "@distillspec/proto";
-import type { TargetVerifier } from "./target-verifier.js";
+import type { TargetVerifier } from "@distillspec/serving";
 
 // gRPC handlers of the target-verifier: wire messages in, TargetVerifier calls, wire messages out.
 // Errors are thrown as they are; the grpc kit maps them to status codes in one place.

@@ -1,7 +1,6 @@
-import { speculativeGenerate, type TargetBackend } from "@distillspec/controller";
 import { SpecMetrics } from "@distillspec/core";
-import { DraftProposer } from "@distillspec/draft-proposer";
 import type { ModelConfig, Weights } from "@distillspec/model";
+import { DraftProposer, speculativeGenerate, type TargetBackend } from "@distillspec/serving";
 
 // Measures what distillation is for: α and τ of real speculative decoding with the current draft weights
 // against the target. Each evaluation seeds its own sampling, so it never touches the training's randomness.
