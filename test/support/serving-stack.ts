@@ -10,7 +10,7 @@ import {
   loadAcceptancePlugins,
   TargetVerifier,
 } from "@distillspec/serving";
-import { trainTokenizer } from "@distillspec/tokenizer";
+import { type Tokenizer, trainTokenizer } from "@distillspec/tokenizer";
 import { draftProposerService } from "../../services/draft-proposer/src/draft-proposer-service.js";
 import { targetVerifierService } from "../../services/target-verifier/src/target-verifier-service.js";
 import { noisyDraftOf, tinyTarget, tinyTargetConfig } from "./tiny-models.js";
@@ -20,12 +20,21 @@ import { noisyDraftOf, tinyTarget, tinyTargetConfig } from "./tiny-models.js";
 export type ServingStack = Awaited<ReturnType<typeof startServingStack>>;
 
 export async function startServingStack(
-  options: { draftNoise?: number; verifierOptions?: Parameters<typeof TargetVerifier.create>[1] } = {},
+  options: {
+    draftNoise?: number;
+    verifierOptions?: Parameters<typeof TargetVerifier.create>[1];
+    /** Real models instead of the tiny random pair. */
+    models?: { tokenizer: Tokenizer; target: Checkpoint; draft: Checkpoint };
+  } = {},
 ) {
-  const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
+  const tokenizer =
+    options.models?.tokenizer ?? trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
   const config: ModelConfig = { ...tinyTargetConfig, vocabSize: tokenizer.vocabSize };
-  const target: Checkpoint = { ...tinyTarget(3, config), tokenizerIdentity: tokenizer.identity };
-  const draft = noisyDraftOf(target, options.draftNoise ?? 0.02);
+  const target: Checkpoint = options.models?.target ?? {
+    ...tinyTarget(3, config),
+    tokenizerIdentity: tokenizer.identity,
+  };
+  const draft = options.models?.draft ?? noisyDraftOf(target, options.draftNoise ?? 0.02);
   const verifier = await TargetVerifier.create(target, options.verifierOptions);
   const proposer = await DraftProposer.create(draft);
   const servers: GrpcServer[] = [];

@@ -114,7 +114,7 @@ export function controllerService(deps: ControllerDeps) {
         prompt,
         request.maxNewTokens,
         sampling,
-        [],
+        endOfText,
         context.signal,
       )) {
         emitted++;
