@@ -51,3 +51,19 @@ export async function sampledBatch(
   }
   return prompts.map((prompt, i) => ({ prompt, continuation: continuations[i] }));
 }
+
+/**
+ * The endless batch stream every data generator returns: batch i is built from deriveSeed(seed, i), so it
+ * does not depend on what was taken before. Arguments are checked at the call, not at the first next().
+ */
+export function seededBatches(
+  id: string,
+  batchSize: number,
+  seed: bigint,
+  makeBatch: (batchSeed: bigint) => Promise<DistillationExample[]>,
+): AsyncGenerator<DistillationExample[]> {
+  checkBatchArgs(id, batchSize, seed);
+  return (async function* () {
+    for (let i = 0n; ; i++) yield await makeBatch(deriveSeed(seed, i));
+  })();
+}

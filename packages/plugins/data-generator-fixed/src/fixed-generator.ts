@@ -1,4 +1,4 @@
-import { checkBatchArgs, type DataGenerator, deriveSeed, optionRecord } from "@distillspec/plugin-api";
+import { type DataGenerator, optionRecord, seededBatches } from "@distillspec/plugin-api";
 
 /**
  * Fixed data: ground-truth (prompt, continuation) pairs from the task's dataset. No model is sampled, so it
@@ -17,12 +17,7 @@ export function createFixedGenerator(options: unknown): DataGenerator {
   parseFixedOptions(options);
   return {
     id: "fixed",
-    // A plain function around the generator so bad arguments throw at the call, not at the first next().
-    batches(context, batchSize, seed) {
-      checkBatchArgs("fixed", batchSize, seed);
-      return (async function* () {
-        for (let i = 0n; ; i++) yield await context.datasetExamples(batchSize, deriveSeed(seed, i));
-      })();
-    },
+    batches: (context, batchSize, seed) =>
+      seededBatches("fixed", batchSize, seed, (batchSeed) => context.datasetExamples(batchSize, batchSeed)),
   };
 }

@@ -1,13 +1,13 @@
 import { createRng } from "@distillspec/core";
 import type { DataGenerator } from "@distillspec/plugin-api";
 import {
-  checkBatchArgs,
   deriveSeed,
   describeOptionValue,
   optionRecord,
   parseSamplingOptions,
   type SamplingOptions,
   sampledBatch,
+  seededBatches,
 } from "@distillspec/plugin-api";
 
 /**
@@ -55,23 +55,18 @@ export function createMixtureGenerator(options: unknown): DataGenerator {
   const parsed = parseMixtureOptions(options);
   return {
     id: "mixture",
-    // A plain function around the generator so bad arguments throw at the call, not at the first next().
     batches(context, batchSize, seed) {
-      checkBatchArgs("mixture", batchSize, seed);
       const choices = createRng(deriveSeed(seed, CHOICE_STREAM));
-      return (async function* () {
-        for (let i = 0n; ; i++) {
-          const batchSeed = deriveSeed(seed, i);
-          // uniform() is in [0, 1): λ = 0 never picks on-policy, λ = 1 always does.
-          if (choices.uniform() < parsed.lambda) {
-            yield await sampledBatch("mixture", context, "sampleDraft", batchSize, batchSeed, parsed);
-          } else if (parsed.other === "teacher") {
-            yield await sampledBatch("mixture", context, "sampleTarget", batchSize, batchSeed, parsed);
-          } else {
-            yield await context.datasetExamples(batchSize, batchSeed);
-          }
+      return seededBatches("mixture", batchSize, seed, (batchSeed) => {
+        // uniform() is in [0, 1): λ = 0 never picks on-policy, λ = 1 always does.
+        if (choices.uniform() < parsed.lambda) {
+          return sampledBatch("mixture", context, "sampleDraft", batchSize, batchSeed, parsed);
         }
-      })();
+        if (parsed.other === "teacher") {
+          return sampledBatch("mixture", context, "sampleTarget", batchSize, batchSeed, parsed);
+        }
+        return context.datasetExamples(batchSize, batchSeed);
+      });
     },
   };
 }

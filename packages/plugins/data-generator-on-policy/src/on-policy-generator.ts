@@ -1,11 +1,10 @@
 import type { DataGenerator } from "@distillspec/plugin-api";
 import {
-  checkBatchArgs,
-  deriveSeed,
   optionRecord,
   parseSamplingOptions,
   type SamplingOptions,
   sampledBatch,
+  seededBatches,
 } from "@distillspec/plugin-api";
 
 /**
@@ -30,21 +29,9 @@ export function createOnPolicyGenerator(options: unknown): DataGenerator {
   const parsed = parseOnPolicyOptions(options);
   return {
     id: "on-policy",
-    // A plain function around the generator so bad arguments throw at the call, not at the first next().
-    batches(context, batchSize, seed) {
-      checkBatchArgs("on-policy", batchSize, seed);
-      return (async function* () {
-        for (let i = 0n; ; i++) {
-          yield await sampledBatch(
-            "on-policy",
-            context,
-            "sampleDraft",
-            batchSize,
-            deriveSeed(seed, i),
-            parsed,
-          );
-        }
-      })();
-    },
+    batches: (context, batchSize, seed) =>
+      seededBatches("on-policy", batchSize, seed, (batchSeed) =>
+        sampledBatch("on-policy", context, "sampleDraft", batchSize, batchSeed, parsed),
+      ),
   };
 }

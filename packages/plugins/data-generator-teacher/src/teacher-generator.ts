@@ -1,11 +1,10 @@
 import type { DataGenerator } from "@distillspec/plugin-api";
 import {
-  checkBatchArgs,
-  deriveSeed,
   optionRecord,
   parseSamplingOptions,
   type SamplingOptions,
   sampledBatch,
+  seededBatches,
 } from "@distillspec/plugin-api";
 
 /**
@@ -26,21 +25,9 @@ export function createTeacherGenerator(options: unknown): DataGenerator {
   const parsed = parseTeacherOptions(options);
   return {
     id: "teacher",
-    // A plain function around the generator so bad arguments throw at the call, not at the first next().
-    batches(context, batchSize, seed) {
-      checkBatchArgs("teacher", batchSize, seed);
-      return (async function* () {
-        for (let i = 0n; ; i++) {
-          yield await sampledBatch(
-            "teacher",
-            context,
-            "sampleTarget",
-            batchSize,
-            deriveSeed(seed, i),
-            parsed,
-          );
-        }
-      })();
-    },
+    batches: (context, batchSize, seed) =>
+      seededBatches("teacher", batchSize, seed, (batchSeed) =>
+        sampledBatch("teacher", context, "sampleTarget", batchSize, batchSeed, parsed),
+      ),
   };
 }
