@@ -8,6 +8,7 @@ import {
   Trainer,
   weightSpecs,
 } from "../src/index.js";
+import { maxDiffAgainstPieces } from "./support/compare-logits.js";
 
 // The ONNX inference graph against the float64 reference forward, and KV-cache steps against one full pass.
 
@@ -67,15 +68,7 @@ describe("inference graph", () => {
     for (let start = 17; start < tokens.length; start += 5) {
       parts.push(await runner.extend(cache, tokens.slice(start, start + 5)));
     }
-    const joined = new Float32Array(full.length);
-    let offset = 0;
-    for (const p of parts) {
-      joined.set(p, offset);
-      offset += p.length;
-    }
-    let maxDiff = 0;
-    for (let i = 0; i < full.length; i++) maxDiff = Math.max(maxDiff, Math.abs(full[i] - joined[i]));
-    expect(maxDiff).toBeLessThan(1e-4);
+    expect(maxDiffAgainstPieces(full, parts)).toBeLessThan(1e-4);
     await runner.release();
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { initWeights, KvCache, type ModelConfig, ModelRunner } from "../src/index.js";
+import { maxDiffAgainstPieces } from "./support/compare-logits.js";
 
 const config: ModelConfig = {
   name: "grow",
@@ -24,15 +25,7 @@ describe("KvCache", () => {
     for (let start = 0; start < tokens.length; start += 7)
       parts.push(await runner.extend(cache, tokens.slice(start, start + 7)));
     expect(cache.allocatedRows).toBe(300);
-    const joined = new Float32Array(full.length);
-    let offset = 0;
-    for (const p of parts) {
-      joined.set(p, offset);
-      offset += p.length;
-    }
-    let maxDiff = 0;
-    for (let i = 0; i < full.length; i++) maxDiff = Math.max(maxDiff, Math.abs(full[i] - joined[i]));
-    expect(maxDiff).toBeLessThan(1e-4);
+    expect(maxDiffAgainstPieces(full, parts)).toBeLessThan(1e-4);
     await runner.release();
   });
 
