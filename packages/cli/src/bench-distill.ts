@@ -2,8 +2,15 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { AcceptanceRule } from "@distillspec/core";
-import { checkAnswer } from "@distillspec/datasets";
-import { createInProcessEvaluator, type DistillationConfig, runDistillation } from "@distillspec/distill";
+import { checkAnswer, generateArithmeticProblems } from "@distillspec/datasets";
+import {
+  createInProcessEvaluator,
+  createTaskData,
+  type DistillationConfig,
+  type DistillationTask as DistillTask,
+  runDistillation,
+  type TaskData,
+} from "@distillspec/distill";
 import {
   type Checkpoint,
   defaultModelPaths,
@@ -19,7 +26,6 @@ import {
 } from "@distillspec/plugin-api";
 import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec/serving";
 import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
-import { createTaskData, type DistillTask, type TaskData } from "./distill-tasks.js";
 import { formatTable } from "./format-table.js";
 
 // `distillspec bench distill`: the paper's comparison on our models. For each task, the non-distilled draft
@@ -29,6 +35,10 @@ import { formatTable } from "./format-table.js";
 
 const DIVERGENCES = ["fkl", "rkl", "jsd", "tvd"] as const;
 const GENERATORS = ["fixed", "on-policy"] as const;
+/** Task data as the distiller service builds it; 48-token continuations match the evaluation length. */
+const TASK_OPTIONS = { maxContinuationTokens: 48 };
+const EVAL_SEED = 0n;
+
 const PLUGINS = [
   ...DIVERGENCES.map((d) => `@distillspec/divergence-${d}`),
   ...GENERATORS.map((g) => `@distillspec/data-generator-${g}`),
@@ -105,8 +115,8 @@ export async function runDistillBench(options: DistillBenchOptions) {
   const bestWeights = new Map<string, Weights>();
   try {
     for (const task of tasks) {
-      const data = createTaskData(task, tokenizer);
-      const prompts = data.evalPrompts(settings.evalPrompts);
+      const data = createTaskData(task, tokenizer, TASK_OPTIONS);
+      const prompts = data.evalPrompts(settings.evalPrompts, EVAL_SEED);
       baselines[task] = {
         greedy: await measure(draft.weights, prompts, 0),
         sampled: await measure(draft.weights, prompts, 1),
@@ -190,8 +200,8 @@ export async function runDistillBench(options: DistillBenchOptions) {
     // Wall clock, side by side: target-only vs speculative with the non-distilled and the best distilled draft.
     const wall = [];
     for (const gain of gains) {
-      const data = createTaskData(gain.task, tokenizer);
-      const prompts = data.evalPrompts(settings.evalPrompts);
+      const data = createTaskData(gain.task, tokenizer, TASK_OPTIONS);
+      const prompts = data.evalPrompts(settings.evalPrompts, EVAL_SEED);
       const best = runs
         .filter((r) => r.task === gain.task)
         .reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
@@ -212,8 +222,12 @@ export async function runDistillBench(options: DistillBenchOptions) {
     // Lossy sweep (arithmetic): accuracy against speed for each lenience function and ε.
     const lossy = [];
     if (tasks.includes("arithmetic")) {
-      const data = createTaskData("arithmetic", tokenizer);
-      const problems = data.evalProblems!(settings.lossyProblems);
+      const problems = generateArithmeticProblems(settings.lossyProblems, { seed: 0, split: "test" }).map(
+        (p) => ({
+          prompt: tokenizer.encode(p.prompt),
+          answer: p.answer,
+        }),
+      );
       const best = runs
         .filter((r) => r.task === "arithmetic")
         .reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
