@@ -105,6 +105,29 @@ export class SessionStore<T> {
     }
   }
 
+  /**
+   * Adds a session and runs its set-up (the prefill) under the session's lock, so a Release arriving
+   * meanwhile still finds it. The session is dropped again if set-up fails, or if `signal` (the caller's
+   * call) aborted meanwhile: a caller that gave up will never use it.
+   */
+  async open<R>(
+    value: T,
+    bytes: number,
+    id: string | undefined,
+    setUp: (value: T) => Promise<R>,
+    signal?: AbortSignal,
+  ): Promise<{ sessionId: string; result: R }> {
+    const sessionId = this.add(value, bytes, id || undefined);
+    try {
+      const result = await this.withSession(sessionId, setUp);
+      signal?.throwIfAborted();
+      return { sessionId, result };
+    } catch (error) {
+      if (this.entries.has(sessionId)) this.release(sessionId);
+      throw error;
+    }
+  }
+
   /** Forgets a session; one in use by a call is dropped when that call ends. */
   release(id: string): T {
     const entry = this.entry(id);

@@ -52,4 +52,20 @@ describe("SessionStore", () => {
     expect(store.add("v", 1, "my-id")).toBe("my-id");
     expect(() => store.add("w", 1, "my-id")).toThrow(expect.objectContaining({ status: "ALREADY_EXISTS" }));
   });
+
+  it("open drops the session when set-up fails or the caller gave up meanwhile", async () => {
+    const store = make({ t: 0 });
+    await expect(
+      store.open("a", 1, "a", async () => {
+        throw new Error("prefill failed");
+      }),
+    ).rejects.toThrow(/prefill failed/);
+    const gaveUp = new AbortController();
+    await expect(
+      store.open("b", 1, "b", async () => gaveUp.abort(new Error("deadline")), gaveUp.signal),
+    ).rejects.toThrow(/deadline/);
+    expect(store.size).toBe(0);
+    expect(await store.open("c", 1, "c", async () => 42)).toEqual({ sessionId: "c", result: 42 });
+    expect(store.size).toBe(1);
+  });
 });

@@ -103,27 +103,23 @@ export class DraftProposer {
     };
   }
 
-  /** Registers the session, then prefills under its lock (see TargetVerifier.createSession). */
+  /** Opens a session and prefills it (see TargetVerifier.createSession). */
   async createSession(
     tokens: readonly number[],
     requestedId?: string,
+    signal?: AbortSignal,
   ): Promise<{ sessionId: string; length: number; forwardNs: bigint }> {
     const slot = this.current;
     const cache = slot.runner.createCache();
     if (tokens.length > 0) slot.runner.validate(cache, tokens);
-    const sessionId = this.sessions.add({ cache, slot }, cache.byteSize, requestedId || undefined);
-    if (tokens.length === 0) return { sessionId, length: 0, forwardNs: 0n };
-    try {
-      const result = await this.sessions.withSession(sessionId, () => slot.batcher.extend(cache, tokens));
-      return { sessionId, length: cache.length, forwardNs: result.forwardNs };
-    } catch (error) {
-      try {
-        this.sessions.release(sessionId);
-      } catch {
-        // Already released by the caller.
-      }
-      throw error;
-    }
+    const { sessionId, result } = await this.sessions.open(
+      { cache, slot },
+      cache.byteSize,
+      requestedId,
+      async () => (tokens.length > 0 ? slot.batcher.extend(cache, tokens) : undefined),
+      signal,
+    );
+    return { sessionId, length: cache.length, forwardNs: result?.forwardNs ?? 0n };
   }
 
   /**

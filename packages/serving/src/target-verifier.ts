@@ -80,38 +80,30 @@ export class TargetVerifier {
   }
 
   /**
-   * Registers the session first and prefills under its lock, so a Release that arrives while the prefill
-   * runs (a caller that gave up) still finds it and drops it when the prefill ends.
+   * Opens a session and prefills it under the session's lock (SessionStore.open): a Release that arrives
+   * during the prefill still finds it, and a caller that gave up (`signal`) leaves nothing behind.
    */
   async createSession(
     tokens: readonly number[],
     requestedId?: string,
+    signal?: AbortSignal,
   ): Promise<{ sessionId: string; length: number } & Timing> {
     const cache = this.runner.createCache();
     if (tokens.length > 0) this.runner.validate(cache, tokens);
-    const sessionId = this.sessions.add(cache, cache.byteSize, requestedId || undefined);
-    if (tokens.length === 0) return { sessionId, length: 0, forwardNs: 0n, queueNs: 0n, forwardCalls: 0 };
-    try {
-      const result = await this.sessions.withSession(sessionId, () => this.batcher.extend(cache, tokens));
-      return {
-        sessionId,
-        length: cache.length,
-        forwardNs: result.forwardNs,
-        queueNs: result.queueNs,
-        forwardCalls: 1,
-      };
-    } catch (error) {
-      this.releaseQuietly(sessionId);
-      throw error;
-    }
-  }
-
-  private releaseQuietly(sessionId: string): void {
-    try {
-      this.sessions.release(sessionId);
-    } catch {
-      // Already released by the caller.
-    }
+    const { sessionId, result } = await this.sessions.open(
+      cache,
+      cache.byteSize,
+      requestedId,
+      async () => (tokens.length > 0 ? this.batcher.extend(cache, tokens) : undefined),
+      signal,
+    );
+    return {
+      sessionId,
+      length: cache.length,
+      forwardNs: result?.forwardNs ?? 0n,
+      queueNs: result?.queueNs ?? 0n,
+      forwardCalls: result ? 1 : 0,
+    };
   }
 
   /** Feeds `tokens` (after truncating to `truncateTo` if given) and returns a distribution after each. */

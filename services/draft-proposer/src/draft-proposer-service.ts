@@ -34,16 +34,7 @@ export function draftProposerService(proposer: DraftProposer) {
 
     createSession: async (request, context) => {
       const startedNs = process.hrtime.bigint();
-      const result = await proposer.createSession(request.tokens, request.sessionId);
-      // The caller gave up while the prefill ran: it will never learn the id, so do not keep the session.
-      if (context.signal.aborted) {
-        try {
-          proposer.release(result.sessionId);
-        } catch {
-          // The caller released it already.
-        }
-        throw context.signal.reason;
-      }
+      const result = await proposer.createSession(request.tokens, request.sessionId, context.signal);
       return {
         sessionId: result.sessionId,
         length: result.length,

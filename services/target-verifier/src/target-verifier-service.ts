@@ -35,16 +35,7 @@ export function targetVerifierService(verifier: TargetVerifier) {
 
     createSession: async (request, context) => {
       const startedNs = process.hrtime.bigint();
-      const result = await verifier.createSession(request.tokens, request.sessionId);
-      // The caller gave up while the prefill ran: it will never learn the id, so do not keep the session.
-      if (context.signal.aborted) {
-        try {
-          verifier.release(result.sessionId);
-        } catch {
-          // The caller released it already.
-        }
-        throw context.signal.reason;
-      }
+      const result = await verifier.createSession(request.tokens, request.sessionId, context.signal);
       return {
         sessionId: result.sessionId,
         length: result.length,
