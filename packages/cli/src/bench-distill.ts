@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { AcceptanceRule } from "@distillspec/core";
@@ -54,6 +54,9 @@ export interface DistillBenchOptions {
   divergences?: readonly string[];
   generators?: readonly string[];
   steps?: number;
+  learningRate?: number;
+  /** Copy each run's final draft here as <task>-<divergence>-<generator>.ckpt. */
+  keepDraftsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -79,7 +82,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
     steps: options.steps ?? (quick ? 8 : 60),
     batchSize: quick ? 4 : 8,
     seqLen: 128,
-    learningRate: 1e-3,
+    learningRate: options.learningRate ?? 1e-3,
     warmupSteps: quick ? 1 : 5,
     evalPrompts: quick ? 3 : 12,
     evalMaxNewTokens: quick ? 16 : 48,
@@ -163,6 +166,13 @@ export async function runDistillBench(options: DistillBenchOptions) {
           // The final draft, not the best-by-α one: α is measured on the same eval prompts, so picking the
           // best there would flatter the distilled drafts.
           const finalWeights = (await loadCheckpoint(join(outDir, "last.ckpt"))).weights;
+          if (options.keepDraftsDir) {
+            await mkdir(options.keepDraftsDir, { recursive: true });
+            await copyFile(
+              join(outDir, "last.ckpt"),
+              join(options.keepDraftsDir, `${task}-${divergenceId}-${generatorId}.ckpt`),
+            );
+          }
           const result: DistillRunResult = {
             task,
             divergence: divergenceId,
@@ -447,6 +457,8 @@ export async function benchDistillCommand(opts: {
   quick?: boolean;
   models?: string;
   steps?: number;
+  lr?: number;
+  keepDrafts?: string;
   tasks?: string;
   divergences?: string;
   generators?: string;
@@ -465,6 +477,8 @@ export async function benchDistillCommand(opts: {
     quick: Boolean(opts.quick),
     modelsDir: opts.models,
     steps: opts.steps,
+    learningRate: opts.lr,
+    keepDraftsDir: opts.keepDrafts,
     tasks: tasks as DistillTask[] | undefined,
     divergences: list(opts.divergences),
     generators: list(opts.generators),

@@ -88,6 +88,8 @@ program
   .option("--quick", "one task, two divergences, a few steps")
   .option("--models <dir>", "models directory", "models")
   .option("--steps <n>", "distillation steps per run", positiveInt)
+  .option("--lr <x>", "peak learning rate", positiveNumber)
+  .option("--keep-drafts <dir>", "keep each run's final draft checkpoint in this directory")
   .option("--tasks <list>", "comma-separated: arithmetic,language-modelling")
   .option("--divergences <list>", "comma-separated divergence ids (fkl,rkl,jsd,tvd)")
   .option("--generators <list>", "comma-separated data-generator ids (fixed,on-policy)")

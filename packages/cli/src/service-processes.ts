@@ -25,6 +25,10 @@ export interface ServiceProcessOptions {
   draftReplicas?: number;
   /** onnxruntime intra-op threads per model service. */
   threads?: number;
+  /** Intra-op threads of the target-verifiers (default `threads`). */
+  targetThreads?: number;
+  /** Intra-op threads of the draft-proposers (default `threads`). */
+  draftThreads?: number;
   host?: string;
   /** Controller port; 0 (default) picks a free one. Model services always use a free port. */
   controllerPort?: number;
@@ -223,7 +227,8 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
   const draftReplicas = options.draftReplicas ?? 1;
   if (!(targetReplicas >= 1 && draftReplicas >= 1)) throw new RangeError("replica counts must be ≥ 1");
   const host = options.host ?? "127.0.0.1";
-  const threads = String(options.threads ?? 1);
+  const targetThreads = String(options.targetThreads ?? options.threads ?? 1);
+  const draftThreads = String(options.draftThreads ?? options.threads ?? 1);
   const graceMs = options.stopGraceMs ?? 10_000;
   const startOptions = { readyTimeoutMs: options.readyTimeoutMs ?? 120_000, log: options.log };
 
@@ -241,7 +246,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
   };
 
   try {
-    const modelArgs = (checkpoint: string) => [
+    const modelArgs = (checkpoint: string, threads: string) => [
       "--checkpoint",
       checkpoint,
       "--address",
@@ -257,7 +262,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
           startService(
             "target-verifier",
             label("target-verifier", i, targetReplicas),
-            modelArgs(targetCheckpoint),
+            modelArgs(targetCheckpoint, targetThreads),
             startOptions,
           ),
         ),
@@ -267,7 +272,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
           startService(
             "draft-proposer",
             label("draft-proposer", i, draftReplicas),
-            modelArgs(draftCheckpoint),
+            modelArgs(draftCheckpoint, draftThreads),
             startOptions,
           ),
         ),
