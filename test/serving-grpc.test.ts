@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Status } from "@distillspec/grpc";
+import { LockstepStream, Status } from "@distillspec/grpc";
 import { saveCheckpoint } from "@distillspec/model";
 import type { GenerateRequestSchema } from "@distillspec/proto";
 import { DecodingMode, type GenerateRequest } from "@distillspec/proto";
@@ -226,6 +226,72 @@ describe("model services over gRPC", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("session streams (ScoreSession / ProposeSession)", () => {
+  const sampling = { temperature: 1, topK: 0, topP: 0, seed: 3n };
+
+  it("a score on the stream equals the same unary Score; the session ends with the stream", async () => {
+    const tokens = [1, 2, 3, 4];
+    const unary = await stack.targetClient.createSession({ tokens: tokens.slice(0, 3) });
+    const expected = await stack.targetClient.score({
+      sessionId: unary.sessionId,
+      tokens: [4, 5, 6],
+      sampling,
+    });
+    await stack.targetClient.release({ sessionId: unary.sessionId });
+
+    const stream = new LockstepStream(stack.targetClient.scoreSession());
+    const opened = await stream.request({ step: { case: "open", value: { tokens: tokens.slice(0, 3) } } });
+    expect(opened.step.case).toBe("opened");
+    expect(stack.verifier.info().activeSessions).toBe(1);
+    const scored = await stream.request({ step: { case: "score", value: { tokens: [4, 5, 6], sampling } } });
+    expect(scored.step.case).toBe("scored");
+    const got = scored.step.value as typeof expected;
+    expect(got.length).toBe(6);
+    expect(got.distributions.map((d) => [...d.probs])).toEqual(
+      expected.distributions.map((d) => [...d.probs]),
+    );
+    await stream.close();
+    expect(stack.verifier.info().activeSessions).toBe(0);
+  });
+
+  it("bad input on a stream: the right status, the session released, the service still serving", async () => {
+    const target = new LockstepStream(stack.targetClient.scoreSession());
+    await target.request({ step: { case: "open", value: { tokens: [1, 2] } } });
+    await expect(
+      target.request({ step: { case: "score", value: { tokens: [99999], sampling } } }),
+    ).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT, message: expect.stringMatching(/vocabulary/) });
+    const draft = new LockstepStream(stack.draftClient.proposeSession());
+    await draft.request({ step: { case: "open", value: { tokens: [1, 2] } } });
+    await expect(
+      draft.request({ step: { case: "propose", value: { tokens: [3], gamma: 0, sampling } } }),
+    ).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT, message: expect.stringMatching(/gamma/) });
+    await Promise.all([target.close(), draft.close()]);
+    expect(stack.verifier.info().activeSessions).toBe(0);
+    expect(stack.proposer.info().activeSessions).toBe(0);
+    const again = new LockstepStream(stack.draftClient.proposeSession());
+    await again.request({ step: { case: "open", value: { tokens: [1, 2] } } });
+    const proposed = await again.request({
+      step: { case: "propose", value: { tokens: [3], gamma: 3, sampling } },
+    });
+    expect((proposed.step.value as { tokenIds: number[] }).tokenIds).toHaveLength(3);
+    await again.close();
+  });
+
+  it("a client that cancels its stream leaks no session", async () => {
+    const controller = new AbortController();
+    const stream = new LockstepStream(stack.draftClient.proposeSession({ signal: controller.signal }));
+    await stream.request({ step: { case: "open", value: { tokens: [1, 2, 3] } } });
+    expect(stack.proposer.info().activeSessions).toBe(1);
+    controller.abort();
+    await expect(
+      stream.request({ step: { case: "propose", value: { tokens: [4], gamma: 2, sampling } } }),
+    ).rejects.toMatchObject({ code: Status.CANCELLED });
+    for (let i = 0; i < 100 && stack.proposer.info().activeSessions > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(stack.proposer.info().activeSessions).toBe(0);
   });
 });
 

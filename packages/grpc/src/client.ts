@@ -4,6 +4,7 @@ import { grpcServiceDefinition } from "@distillspec/proto";
 import {
   type ChannelOptions,
   Client,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type ClientUnaryCall,
   credentials,
@@ -17,7 +18,7 @@ import { type MessageLimits, messageLimitOptions } from "./message-limits.js";
 export interface ClientOptions extends MessageLimits {
   /** Deadline of unary calls without their own (default 30 s). */
   timeoutMs?: number;
-  /** Deadline of server-streaming calls without their own (default 10 min). */
+  /** Deadline of streaming calls (server and bidi) without their own (default 10 min). */
   streamTimeoutMs?: number;
   /** Extra grpc-js channel options. */
   grpcOptions?: ChannelOptions;
@@ -36,13 +37,32 @@ export type ServerStreamingMethod<M extends Method> = (
   options?: CallOptions,
 ) => AsyncIterable<MessageShape<M["output"]>>;
 
+/**
+ * One bidirectional call. Iterating yields the responses (errors become ServiceErrors); the call starts
+ * at once, so send before or while iterating.
+ */
+export interface BidiCall<In, Out> extends AsyncIterable<Out> {
+  /** Queues one request; a no-op after end() or once the call is over. */
+  send(request: In): void;
+  /** Half-closes: no more requests; the server finishes and ends the call. */
+  end(): void;
+  /** Cancels the call (CANCELLED on both sides); a no-op once it is over. */
+  cancel(): void;
+}
+
+export type BidiStreamingMethod<M extends Method> = (
+  options?: CallOptions,
+) => BidiCall<MessageInitShape<M["input"]>, MessageShape<M["output"]>>;
+
 /** A typed client: one method per RPC, keyed like the generated service, plus `$close` and `$waitForReady`. */
 export type ServiceClient<T extends GenServiceMethods> = {
   readonly [K in keyof T]: T[K]["methodKind"] extends "unary"
     ? UnaryMethod<T[K]>
     : T[K]["methodKind"] extends "server_streaming"
       ? ServerStreamingMethod<T[K]>
-      : never;
+      : T[K]["methodKind"] extends "bidi_streaming"
+        ? BidiStreamingMethod<T[K]>
+        : never;
 } & {
   /** Closes the channel; calls in flight fail with CANCELLED/UNAVAILABLE. */
   $close(): void;
@@ -81,6 +101,9 @@ export function createClient<T extends GenServiceMethods>(
     } else if (method.methodKind === "server_streaming") {
       client[method.localName] = (request: unknown, callOptions: CallOptions = {}) =>
         callServerStreaming(channel, def, request, callOptions, streamTimeoutMs);
+    } else if (method.methodKind === "bidi_streaming") {
+      client[method.localName] = (callOptions: CallOptions = {}) =>
+        callBidiStreaming(channel, def, callOptions, streamTimeoutMs);
     }
   }
   return client as ServiceClient<T>;
@@ -146,6 +169,55 @@ async function* callServerStreaming(
     // No-op after the status arrived; cancels the call when the consumer stopped early.
     call.cancel();
   }
+}
+
+function callBidiStreaming(
+  channel: Client,
+  def: MethodDefinition<unknown, unknown>,
+  options: CallOptions,
+  defaultTimeoutMs: number,
+): BidiCall<unknown, unknown> {
+  const { signal } = options;
+  const call: ClientDuplexStream<unknown, unknown> = channel.makeBidiStreamRequest(
+    def.path,
+    def.requestSerialize,
+    def.responseDeserialize,
+    toMetadata(options.metadata),
+    { deadline: resolveDeadline(options, defaultTimeoutMs) },
+  );
+  let open = true; // requests may still be written
+  const onAbort = (): void => call.cancel();
+  if (signal?.aborted) call.cancel();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  // Write errors surface as the call's status on the read side; swallow them here.
+  call.on("error", () => {});
+  const close = (): void => {
+    open = false;
+    signal?.removeEventListener("abort", onAbort);
+  };
+  call.once("status", close);
+  return {
+    send(request) {
+      if (open && call.writable) call.write(request);
+    },
+    end() {
+      if (open && call.writable) call.end();
+      open = false;
+    },
+    cancel() {
+      call.cancel();
+    },
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const message of call) yield message;
+      } catch (error) {
+        throw signal?.aborted ? abortedError(signal, error) : toServiceError(error);
+      } finally {
+        close();
+        call.cancel(); // no-op once the status arrived
+      }
+    },
+  };
 }
 
 // An abort with a ServiceError reason (an incoming call's signal) keeps its code: a downstream call cut

@@ -1,8 +1,10 @@
 import { create, type DescMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
 import { isMalformedRequest } from "@distillspec/proto";
 import type {
+  handleBidiStreamingCall,
   handleServerStreamingCall,
   handleUnaryCall,
+  ServerDuplexStream,
   ServerUnaryCall,
   ServerWritableStream,
   StatusObject,
@@ -15,6 +17,10 @@ export type InternalErrorListener = (error: unknown, method: string) => void;
 
 export type AnyUnary = (request: Message, context: CallContext) => unknown;
 export type AnyServerStreaming = (request: Message, context: CallContext) => AsyncIterable<unknown>;
+export type AnyBidiStreaming = (
+  requests: AsyncIterable<Message>,
+  context: CallContext,
+) => AsyncIterable<unknown>;
 
 /** Wraps a promise-returning handler as a grpc-js unary handler that answers exactly once. */
 export function wrapUnary(
@@ -48,23 +54,87 @@ export function wrapServerStreaming(
 ): handleServerStreamingCall<Message, Message> {
   return (call) => {
     const { context, finish } = createCallContext(call as ServerUnaryCall<unknown, unknown>);
-    void (async () => {
-      try {
-        rejectMalformed(call.request);
-        for await (const item of handler(call.request, context)) {
-          // Leaving the loop runs the generator's finally blocks.
-          if (context.signal.aborted) break;
-          if (!call.write(toMessage(method.output, item))) await drained(call, context.signal);
-        }
-      } catch (error) {
-        finish();
-        call.emit("error", errorStatus(error, context, onInternalError));
-        return;
-      }
-      finish();
-      if (!context.signal.aborted) call.end();
+    const responses = (async function* () {
+      rejectMalformed(call.request);
+      yield* handler(call.request, context);
     })();
+    void writeAll(call, method, responses, context, finish, onInternalError);
   };
+}
+
+/** Wraps a handler over the request stream as a grpc-js bidi-streaming handler with backpressure. */
+export function wrapBidiStreaming(
+  method: DescMethod,
+  handler: AnyBidiStreaming,
+  onInternalError: InternalErrorListener,
+): handleBidiStreamingCall<Message, Message> {
+  return (call) => {
+    const { context, finish } = createCallContext(call as unknown as ServerUnaryCall<unknown, unknown>);
+    void writeAll(
+      call,
+      method,
+      handler(requestsOf(call, context.signal), context),
+      context,
+      finish,
+      onInternalError,
+    );
+  };
+}
+
+type WritableCall = ServerWritableStream<Message, Message> | ServerDuplexStream<Message, Message>;
+
+/** Writes every response, then ends the call with OK, or with the status of the error that ended it. */
+async function writeAll(
+  call: WritableCall,
+  method: DescMethod,
+  responses: AsyncIterable<unknown>,
+  context: CallContext,
+  finish: () => void,
+  onInternalError: InternalErrorListener,
+): Promise<void> {
+  try {
+    for await (const item of responses) {
+      // Leaving the loop runs the generator's finally blocks.
+      if (context.signal.aborted) break;
+      if (!call.write(toMessage(method.output, item))) await drained(call, context.signal);
+    }
+  } catch (error) {
+    finish();
+    call.emit("error", errorStatus(error, context, onInternalError));
+    return;
+  }
+  finish();
+  if (!context.signal.aborted) call.end();
+}
+
+const ABORTED = Symbol("aborted");
+
+/**
+ * The requests of a duplex call, each checked for being well-formed. Ends when the client half-closes;
+ * throws the abort reason when the call is cancelled or its deadline passes (grpc-js does not always end
+ * the readable side then, and a handler waiting for the next request must not wait forever).
+ */
+async function* requestsOf(call: ServerDuplexStream<Message, Message>, signal: AbortSignal) {
+  // Not call[Symbol.asyncIterator]: that destroys the duplex when the requests end, and with it the
+  // writable side, so the responses still to come and the final status would never be sent.
+  const iterator: AsyncIterator<unknown> = call.iterator({ destroyOnReturn: false });
+  let onAbort = (): void => {};
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next === ABORTED) throw signal.reason;
+      if (next.done) return;
+      rejectMalformed(next.value);
+      yield next.value as Message;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 function rejectMalformed(request: unknown): void {
@@ -75,7 +145,7 @@ function toMessage(schema: DescMessage, value: unknown): Message {
   return create(schema, value as never);
 }
 
-function drained(call: ServerWritableStream<Message, Message>, signal: AbortSignal): Promise<void> {
+function drained(call: WritableCall, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       call.off("drain", done);

@@ -14,9 +14,11 @@ import { createHealthService } from "./health-service.js";
 import { type MessageLimits, messageLimitOptions } from "./message-limits.js";
 import { addReflection } from "./reflection.js";
 import {
+  type AnyBidiStreaming,
   type AnyServerStreaming,
   type AnyUnary,
   type InternalErrorListener,
+  wrapBidiStreaming,
   wrapServerStreaming,
   wrapUnary,
 } from "./server-handlers.js";
@@ -184,6 +186,9 @@ function wrapHandlers(
           bound as AnyServerStreaming,
           onInternalError,
         );
+        break;
+      case "bidi_streaming":
+        handlers[method.localName] = wrapBidiStreaming(method, bound as AnyBidiStreaming, onInternalError);
         break;
       default:
         throw new TypeError(

@@ -20,13 +20,25 @@ export type ServerStreamingHandler<M extends Method> = (
   context: CallContext,
 ) => AsyncIterable<MessageInitShape<M["output"]>>;
 
+/**
+ * Reads the requests and yields the responses, interleaved as the protocol of the method says. The
+ * requests end when the client half-closes; returning ends the stream with OK, throwing with the
+ * error's status. A cancelled call ends `requests` with its abort reason.
+ */
+export type BidiStreamingHandler<M extends Method> = (
+  requests: AsyncIterable<MessageShape<M["input"]>>,
+  context: CallContext,
+) => AsyncIterable<MessageInitShape<M["output"]>>;
+
 /** Handlers for every method of a service, keyed like the generated service (`createSession`, ...). */
 export type ServiceImplementation<T extends GenServiceMethods> = {
   [K in keyof T]: T[K]["methodKind"] extends "unary"
     ? UnaryHandler<T[K]>
     : T[K]["methodKind"] extends "server_streaming"
       ? ServerStreamingHandler<T[K]>
-      : never; // client and bidi streaming: no distillspec RPC needs them, so the kit does not serve them.
+      : T[K]["methodKind"] extends "bidi_streaming"
+        ? BidiStreamingHandler<T[K]>
+        : never; // client streaming: no distillspec RPC needs it, so the kit does not serve it.
 };
 
 /** The method map of a generated service, e.g. `ServiceMethods<typeof TargetVerifierService>`. */

@@ -1,13 +1,23 @@
-import { encodeProbs, TargetVerifierService } from "@distillspec/proto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  type CreateSessionRequest,
+  encodeProbs,
+  type ScoreRequest,
+  type ScoreSessionRequest,
+  type ScoreSessionResponseSchema,
+  TargetVerifierService,
+} from "@distillspec/proto";
 import {
   createClient,
   createServer,
   defineService,
   type GrpcServer,
+  invalidArgument,
   type ServerConfig,
   type ServiceClient,
   type ServiceImplementation,
   type ServiceMethods,
+  serveSessionStream,
 } from "../src/index.js";
 
 export type TargetMethods = ServiceMethods<typeof TargetVerifierService>;
@@ -31,6 +41,19 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Sessions released by fake session streams, in order (tests clear it). */
+export const fakeReleases: string[] = [];
+
+function fakeScore(tokens: readonly number[]) {
+  return {
+    distributions: tokens.map((token) => ({
+      probs: encodeProbs(new Float32Array([token, 0.5, 0.25, 0.125])),
+    })),
+    length: tokens.length,
+    batchSize: 1,
+  };
+}
+
 /** A tiny target verifier: Info describes a fake model, Generate counts up, Score echoes distributions. */
 export function fakeTargetVerifier(
   overrides: Partial<ServiceImplementation<TargetMethods>> = {},
@@ -42,13 +65,7 @@ export function fakeTargetVerifier(
       activeSessions: 1,
     }),
     createSession: (request) => ({ sessionId: "s1", length: request.tokens.length }),
-    score: (request) => ({
-      distributions: request.tokens.map((token) => ({
-        probs: encodeProbs(new Float32Array([token, 0.5, 0.25, 0.125])),
-      })),
-      length: request.tokens.length,
-      batchSize: 1,
-    }),
+    score: (request) => fakeScore(request.tokens),
     truncate: (request) => ({ length: request.length }),
     release: () => ({}),
     generate: async function* (request, context) {
@@ -58,6 +75,27 @@ export function fakeTargetVerifier(
       }
     },
     teacherScore: () => ({ probs: [] }),
+    // Session streams: opens echo the caller's id, steps score like `score`; releases are recorded.
+    scoreSession: (requests) =>
+      serveSessionStream<ScoreSessionRequest, MessageInitShape<typeof ScoreSessionResponseSchema>>(requests, {
+        kind: (r) => (r.step.case === "open" ? "open" : r.step.case === "score" ? "step" : undefined),
+        namedSession: (r) => (r.step.case === "score" ? r.step.value.sessionId : ""),
+        open: async (r) => {
+          const open = r.step.value as CreateSessionRequest;
+          if (open.tokens.length === 0) throw invalidArgument("prompt must not be empty");
+          const sessionId = open.sessionId || "s1";
+          return {
+            sessionId,
+            response: { step: { case: "opened", value: { sessionId, length: open.tokens.length } } },
+          };
+        },
+        step: async (r) => {
+          const score = r.step.value as ScoreRequest;
+          if (score.tokens.includes(-1)) throw invalidArgument("token -1 is outside the vocabulary");
+          return { step: { case: "scored", value: fakeScore(score.tokens) } };
+        },
+        release: (sessionId) => fakeReleases.push(sessionId),
+      }),
     ...overrides,
   };
 }

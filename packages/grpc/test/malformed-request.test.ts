@@ -16,6 +16,7 @@ describe("malformed requests", () => {
   it.each([
     ["unary", "/distillspec.v1.TargetVerifierService/Score", "unary"],
     ["server-streaming", "/distillspec.v1.TargetVerifierService/Generate", "stream"],
+    ["bidi-streaming", "/distillspec.v1.TargetVerifierService/ScoreSession", "bidi"],
   ] as const)("%s: INVALID_ARGUMENT naming the message type", async (_kind, path, shape) => {
     harness = await startTarget({ createSession: () => ({ length: 1 }) });
     const raw = new Client(harness.address, credentials.createInsecure());
@@ -26,6 +27,12 @@ describe("malformed requests", () => {
         raw.makeUnaryRequest(path, identity, identity, garbage, (error) =>
           resolve({ code: error?.code ?? Status.OK, details: error?.details ?? "" }),
         );
+      } else if (shape === "bidi") {
+        const stream = raw.makeBidiStreamRequest(path, identity, identity);
+        stream.write(garbage);
+        stream.on("data", () => {});
+        stream.on("error", (error: { code: number; details: string }) => resolve(error));
+        stream.on("end", () => resolve({ code: Status.OK, details: "" }));
       } else {
         const stream = raw.makeServerStreamRequest(path, identity, identity, garbage);
         stream.on("data", () => {});

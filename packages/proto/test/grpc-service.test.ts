@@ -12,12 +12,25 @@ describe("grpcServiceDefinition", () => {
   it("maps every method to its gRPC path and streaming kind", () => {
     const definition = grpcServiceDefinition(TargetVerifierService);
     expect(Object.keys(definition).sort()).toEqual(
-      ["createSession", "generate", "info", "release", "score", "teacherScore", "truncate"].sort(),
+      [
+        "createSession",
+        "generate",
+        "info",
+        "release",
+        "score",
+        "scoreSession",
+        "teacherScore",
+        "truncate",
+      ].sort(),
     );
     expect(definition.score.path).toBe("/distillspec.v1.TargetVerifierService/Score");
     expect(definition.score.originalName).toBe("Score");
     expect([definition.score.requestStream, definition.score.responseStream]).toEqual([false, false]);
     expect([definition.generate.requestStream, definition.generate.responseStream]).toEqual([false, true]);
+    expect([definition.scoreSession.requestStream, definition.scoreSession.responseStream]).toEqual([
+      true,
+      true,
+    ]);
     expect(grpcServiceDefinition(Health).watch.path).toBe("/grpc.health.v1.Health/Watch");
   });
 

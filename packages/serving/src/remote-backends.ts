@@ -1,18 +1,30 @@
-import type { CallOptions, ServiceClient, ServiceMethods } from "@distillspec/grpc";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { type CallOptions, LockstepStream, type ServiceClient, type ServiceMethods } from "@distillspec/grpc";
 import {
   type DraftProposerService,
   distributionFromWire,
+  type ProposeSessionRequestSchema,
+  type ProposeSessionResponse,
+  type ScoreSessionRequestSchema,
+  type ScoreSessionResponse,
   type TargetVerifierService,
 } from "@distillspec/proto";
 import type { DraftBackend, SeededSampling, TargetBackend } from "./backends.js";
 
-// The speculative loop's backends over gRPC. `callOptions` is evaluated per call so every downstream
-// call carries the deadline and cancellation of the client request being served.
+// The speculative loop's backends over gRPC. Each session is one bidirectional stream (ScoreSession /
+// ProposeSession): a round costs one message on an open stream instead of a whole unary call, and the
+// service releases the session when the stream ends, even if this process dies. `callOptions` is
+// evaluated when a session opens, so its stream carries the deadline and cancellation of the client
+// request being served.
 
 export type TargetClient = ServiceClient<ServiceMethods<typeof TargetVerifierService>>;
 export type DraftClient = ServiceClient<ServiceMethods<typeof DraftProposerService>>;
 
-const RELEASE_OPTIONS: CallOptions = { timeoutMs: 5_000 };
+type TargetStream = LockstepStream<MessageInitShape<typeof ScoreSessionRequestSchema>, ScoreSessionResponse>;
+type DraftStream = LockstepStream<
+  MessageInitShape<typeof ProposeSessionRequestSchema>,
+  ProposeSessionResponse
+>;
 
 const wireSampling = (s: SeededSampling) => ({
   temperature: s.temperature,
@@ -21,28 +33,60 @@ const wireSampling = (s: SeededSampling) => ({
   seed: BigInt(s.seed ?? 0),
 });
 
+/** The open session streams of one backend, by session id. */
+class SessionStreams<S extends { close(): Promise<void> }> {
+  private readonly streams = new Map<string, S>();
+
+  open(sessionId: string, stream: S): S {
+    if (this.streams.has(sessionId)) throw new RangeError(`session ${sessionId} is already open`);
+    this.streams.set(sessionId, stream);
+    return stream;
+  }
+
+  get(sessionId: string): S {
+    const stream = this.streams.get(sessionId);
+    if (!stream) throw new RangeError(`no open session ${sessionId}`);
+    return stream;
+  }
+
+  /** Ends the session's stream and waits until the service has released the session. */
+  async release(sessionId: string): Promise<void> {
+    const stream = this.streams.get(sessionId);
+    this.streams.delete(sessionId);
+    await stream?.close();
+  }
+}
+
+function unexpected(expected: string, got: string | undefined): Error {
+  return new Error(`session stream answered ${got ?? "nothing"} where ${expected} was due`);
+}
+
 export function remoteTarget(
   client: TargetClient,
   callOptions: () => CallOptions,
   vocabSize: number,
 ): TargetBackend {
+  const sessions = new SessionStreams<TargetStream>();
   return {
-    createSession: (tokens, sessionId) =>
-      client.createSession({ tokens: [...tokens], sessionId }, callOptions()),
+    createSession: async (tokens, sessionId) => {
+      const stream = sessions.open(sessionId, new LockstepStream(client.scoreSession(callOptions())));
+      const { step } = await stream.request({
+        step: { case: "open", value: { tokens: [...tokens], sessionId } },
+      });
+      if (step.case !== "opened") throw unexpected("opened", step.case);
+      return step.value;
+    },
     score: async (sessionId, tokens, sampling, truncateTo) => {
-      const response = await client.score(
-        { sessionId, tokens: [...tokens], sampling: wireSampling(sampling), truncateTo },
-        callOptions(),
-      );
+      const { step } = await sessions.get(sessionId).request({
+        step: { case: "score", value: { tokens: [...tokens], sampling: wireSampling(sampling), truncateTo } },
+      });
+      if (step.case !== "scored") throw unexpected("scored", step.case);
       return {
-        distributions: response.distributions.map((d) => distributionFromWire(d, vocabSize)),
-        length: response.length,
+        distributions: step.value.distributions.map((d) => distributionFromWire(d, vocabSize)),
+        length: step.value.length,
       };
     },
-    // Release must get through even when the request it served was cancelled: its own short deadline.
-    release: async (sessionId) => {
-      await client.release({ sessionId }, RELEASE_OPTIONS);
-    },
+    release: (sessionId) => sessions.release(sessionId),
     generate: async function* (prompt, maxNewTokens, sampling, stopTokenIds = [], signal) {
       const options = { ...callOptions(), ...(signal ? { signal } : {}) };
       const stream = client.generate(
@@ -64,23 +108,30 @@ export function remoteDraft(
   callOptions: () => CallOptions,
   vocabSize: number,
 ): DraftBackend {
+  const sessions = new SessionStreams<DraftStream>();
   return {
-    createSession: (tokens, sessionId) =>
-      client.createSession({ tokens: [...tokens], sessionId }, callOptions()),
+    createSession: async (tokens, sessionId) => {
+      const stream = sessions.open(sessionId, new LockstepStream(client.proposeSession(callOptions())));
+      const { step } = await stream.request({
+        step: { case: "open", value: { tokens: [...tokens], sessionId } },
+      });
+      if (step.case !== "opened") throw unexpected("opened", step.case);
+      return step.value;
+    },
     propose: async (sessionId, tokens, gamma, sampling, truncateTo) => {
-      const response = await client.propose(
-        { sessionId, tokens: [...tokens], gamma, sampling: wireSampling(sampling), truncateTo },
-        callOptions(),
-      );
+      const { step } = await sessions.get(sessionId).request({
+        step: {
+          case: "propose",
+          value: { tokens: [...tokens], gamma, sampling: wireSampling(sampling), truncateTo },
+        },
+      });
+      if (step.case !== "proposed") throw unexpected("proposed", step.case);
       return {
-        tokenIds: response.tokenIds,
-        distributions: response.distributions.map((d) => distributionFromWire(d, vocabSize)),
-        length: response.length,
+        tokenIds: step.value.tokenIds,
+        distributions: step.value.distributions.map((d) => distributionFromWire(d, vocabSize)),
+        length: step.value.length,
       };
     },
-    // Release must get through even when the request it served was cancelled: its own short deadline.
-    release: async (sessionId) => {
-      await client.release({ sessionId }, RELEASE_OPTIONS);
-    },
+    release: (sessionId) => sessions.release(sessionId),
   };
 }

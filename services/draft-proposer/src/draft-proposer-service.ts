@@ -1,7 +1,12 @@
-import { defineService, invalidArgument } from "@distillspec/grpc";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { defineService, invalidArgument, serveSessionStream } from "@distillspec/grpc";
 import {
   DraftProposerService,
+  type DraftProposerServiceCreateSessionRequest,
   distributionToWire,
+  type ProposeRequest,
+  type ProposeSessionRequest,
+  type ProposeSessionResponseSchema,
   samplingFromWire,
   timingsToWire,
 } from "@distillspec/proto";
@@ -19,6 +24,33 @@ export function draftProposerService(proposer: DraftProposer) {
     const info = proposer.info();
     return { ...info, parameterCount: BigInt(info.parameterCount), modelVersion: BigInt(info.modelVersion) };
   };
+  const createSession = async (request: DraftProposerServiceCreateSessionRequest, signal: AbortSignal) => {
+    const startedNs = process.hrtime.bigint();
+    const result = await proposer.createSession(request.tokens, request.sessionId, signal);
+    return {
+      sessionId: result.sessionId,
+      length: result.length,
+      timings: timingsToWire({ forwardNs: result.forwardNs, startedNs }),
+    };
+  };
+  const propose = async (request: ProposeRequest, sessionId: string) => {
+    const startedNs = process.hrtime.bigint();
+    const result = await proposer.propose(
+      sessionId,
+      request.tokens,
+      request.gamma,
+      samplingFromWire(request.sampling),
+      request.truncateTo,
+    );
+    return {
+      tokenIds: result.tokenIds,
+      distributions: result.distributions.map(distributionToWire),
+      length: result.length,
+      timings: timingsToWire({ ...result, startedNs }),
+      modelVersion: BigInt(result.modelVersion),
+    };
+  };
+
   return defineService(DraftProposerService, {
     info: () => ({
       model: modelInfo(),
@@ -32,33 +64,28 @@ export function draftProposerService(proposer: DraftProposer) {
       activeSessions: proposer.info().activeSessions,
     }),
 
-    createSession: async (request, context) => {
-      const startedNs = process.hrtime.bigint();
-      const result = await proposer.createSession(request.tokens, request.sessionId, context.signal);
-      return {
-        sessionId: result.sessionId,
-        length: result.length,
-        timings: timingsToWire({ forwardNs: result.forwardNs, startedNs }),
-      };
-    },
+    createSession: (request, context) => createSession(request, context.signal),
 
-    propose: async (request) => {
-      const startedNs = process.hrtime.bigint();
-      const result = await proposer.propose(
-        requireSession(request.sessionId),
-        request.tokens,
-        request.gamma,
-        samplingFromWire(request.sampling),
-        request.truncateTo,
-      );
-      return {
-        tokenIds: result.tokenIds,
-        distributions: result.distributions.map(distributionToWire),
-        length: result.length,
-        timings: timingsToWire({ ...result, startedNs }),
-        modelVersion: BigInt(result.modelVersion),
-      };
-    },
+    propose: (request) => propose(request, requireSession(request.sessionId)),
+
+    proposeSession: (requests, context) =>
+      serveSessionStream<ProposeSessionRequest, MessageInitShape<typeof ProposeSessionResponseSchema>>(
+        requests,
+        {
+          kind: (request) =>
+            request.step.case === "open" ? "open" : request.step.case === "propose" ? "step" : undefined,
+          namedSession: (request) => (request.step.case === "propose" ? request.step.value.sessionId : ""),
+          open: async (request) => {
+            const value = request.step.value as DraftProposerServiceCreateSessionRequest;
+            const response = await createSession(value, context.signal);
+            return { sessionId: response.sessionId, response: { step: { case: "opened", value: response } } };
+          },
+          step: async (request, sessionId) => ({
+            step: { case: "proposed", value: await propose(request.step.value as ProposeRequest, sessionId) },
+          }),
+          release: (sessionId) => proposer.release(sessionId),
+        },
+      ),
 
     truncate: async (request) => ({
       length: await proposer.truncate(requireSession(request.sessionId), request.length),

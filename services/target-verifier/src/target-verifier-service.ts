@@ -1,6 +1,11 @@
-import { defineService, invalidArgument } from "@distillspec/grpc";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { defineService, invalidArgument, serveSessionStream } from "@distillspec/grpc";
 import {
+  type CreateSessionRequest,
   distributionToWire,
+  type ScoreRequest,
+  type ScoreSessionRequest,
+  type ScoreSessionResponseSchema,
   samplingFromWire,
   TargetVerifierService,
   timingsToWire,
@@ -23,6 +28,31 @@ export function targetVerifierService(verifier: TargetVerifier) {
     sessionIdleTtlMs: BigInt(verifier.options.idleTtlMs),
     maxBatch: verifier.options.maxBatch,
   });
+  const createSession = async (request: CreateSessionRequest, signal: AbortSignal) => {
+    const startedNs = process.hrtime.bigint();
+    const result = await verifier.createSession(request.tokens, request.sessionId, signal);
+    return {
+      sessionId: result.sessionId,
+      length: result.length,
+      timings: timingsToWire({ ...result, startedNs }),
+    };
+  };
+  const score = async (request: ScoreRequest, sessionId: string) => {
+    const startedNs = process.hrtime.bigint();
+    const result = await verifier.score(
+      sessionId,
+      request.tokens,
+      samplingFromWire(request.sampling),
+      request.truncateTo,
+    );
+    return {
+      distributions: result.distributions.map(distributionToWire),
+      length: result.length,
+      batchSize: result.batchSize,
+      timings: timingsToWire({ ...result, startedNs }),
+    };
+  };
+
   return defineService(TargetVerifierService, {
     info: () => {
       const info = verifier.info();
@@ -33,31 +63,24 @@ export function targetVerifierService(verifier: TargetVerifier) {
       };
     },
 
-    createSession: async (request, context) => {
-      const startedNs = process.hrtime.bigint();
-      const result = await verifier.createSession(request.tokens, request.sessionId, context.signal);
-      return {
-        sessionId: result.sessionId,
-        length: result.length,
-        timings: timingsToWire({ ...result, startedNs }),
-      };
-    },
+    createSession: (request, context) => createSession(request, context.signal),
 
-    score: async (request) => {
-      const startedNs = process.hrtime.bigint();
-      const result = await verifier.score(
-        requireSession(request.sessionId),
-        request.tokens,
-        samplingFromWire(request.sampling),
-        request.truncateTo,
-      );
-      return {
-        distributions: result.distributions.map(distributionToWire),
-        length: result.length,
-        batchSize: result.batchSize,
-        timings: timingsToWire({ ...result, startedNs }),
-      };
-    },
+    score: (request) => score(request, requireSession(request.sessionId)),
+
+    scoreSession: (requests, context) =>
+      serveSessionStream<ScoreSessionRequest, MessageInitShape<typeof ScoreSessionResponseSchema>>(requests, {
+        kind: (request) =>
+          request.step.case === "open" ? "open" : request.step.case === "score" ? "step" : undefined,
+        open: async (request) => {
+          const response = await createSession(request.step.value as CreateSessionRequest, context.signal);
+          return { sessionId: response.sessionId, response: { step: { case: "opened", value: response } } };
+        },
+        namedSession: (request) => (request.step.case === "score" ? request.step.value.sessionId : ""),
+        step: async (request, sessionId) => ({
+          step: { case: "scored", value: await score(request.step.value as ScoreRequest, sessionId) },
+        }),
+        release: (sessionId) => verifier.release(sessionId),
+      }),
 
     truncate: async (request) => ({
       length: await verifier.truncate(requireSession(request.sessionId), request.length),

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file distillspec/v1/draft_proposer.proto.
  */
 export const file_distillspec_v1_draft_proposer: GenFile = /*@__PURE__*/
-  fileDesc("CiNkaXN0aWxsc3BlYy92MS9kcmFmdF9wcm9wb3Nlci5wcm90bxIOZGlzdGlsbHNwZWMudjEiIQofRHJhZnRQcm9wb3NlclNlcnZpY2VJbmZvUmVxdWVzdCKUAQogRHJhZnRQcm9wb3NlclNlcnZpY2VJbmZvUmVzcG9uc2USKAoFbW9kZWwYASABKAsyGS5kaXN0aWxsc3BlYy52MS5Nb2RlbEluZm8SLQoGbGltaXRzGAIgASgLMh0uZGlzdGlsbHNwZWMudjEuU2VydmljZUxpbWl0cxIXCg9hY3RpdmVfc2Vzc2lvbnMYAyABKAUiSQojRHJhZnRQcm9wb3NlclNlcnZpY2VUcnVuY2F0ZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZsZW5ndGgYAiABKAUiNgokRHJhZnRQcm9wb3NlclNlcnZpY2VUcnVuY2F0ZVJlc3BvbnNlEg4KBmxlbmd0aBgBIAEoBSI4CiJEcmFmdFByb3Bvc2VyU2VydmljZVJlbGVhc2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiJQojRHJhZnRQcm9wb3NlclNlcnZpY2VSZWxlYXNlUmVzcG9uc2UiTgooRHJhZnRQcm9wb3NlclNlcnZpY2VDcmVhdGVTZXNzaW9uUmVxdWVzdBIOCgZ0b2tlbnMYASADKAUSEgoKc2Vzc2lvbl9pZBgCIAEoCSJ5CilEcmFmdFByb3Bvc2VyU2VydmljZUNyZWF0ZVNlc3Npb25SZXNwb25zZRISCgpzZXNzaW9uX2lkGAEgASgJEg4KBmxlbmd0aBgCIAEoBRIoCgd0aW1pbmdzGAMgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncyKfAQoOUHJvcG9zZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZ0b2tlbnMYAiADKAUSDQoFZ2FtbWEYAyABKAUSMAoIc2FtcGxpbmcYBCABKAsyHi5kaXN0aWxsc3BlYy52MS5TYW1wbGluZ1BhcmFtcxIYCgt0cnVuY2F0ZV90bxgFIAEoBUgAiAEBQg4KDF90cnVuY2F0ZV90byKqAQoPUHJvcG9zZVJlc3BvbnNlEhEKCXRva2VuX2lkcxgBIAMoBRIzCg1kaXN0cmlidXRpb25zGAIgAygLMhwuZGlzdGlsbHNwZWMudjEuRGlzdHJpYnV0aW9uEg4KBmxlbmd0aBgDIAEoBRIoCgd0aW1pbmdzGAQgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncxIVCg1tb2RlbF92ZXJzaW9uGAUgASgEIigKDVJlbG9hZFJlcXVlc3QSFwoPY2hlY2twb2ludF9wYXRoGAEgASgJIjoKDlJlbG9hZFJlc3BvbnNlEigKBW1vZGVsGAEgASgLMhkuZGlzdGlsbHNwZWMudjEuTW9kZWxJbmZvIqEBCg1TYW1wbGVSZXF1ZXN0Ei4KB3Byb21wdHMYASADKAsyHS5kaXN0aWxsc3BlYy52MS5Ub2tlblNlcXVlbmNlEhYKDm1heF9uZXdfdG9rZW5zGAIgASgFEjAKCHNhbXBsaW5nGAMgASgLMh4uZGlzdGlsbHNwZWMudjEuU2FtcGxpbmdQYXJhbXMSFgoOc3RvcF90b2tlbl9pZHMYBCADKAUicAoOU2FtcGxlUmVzcG9uc2USNAoNY29udGludWF0aW9ucxgBIAMoCzIdLmRpc3RpbGxzcGVjLnYxLlRva2VuU2VxdWVuY2USKAoHdGltaW5ncxgCIAEoCzIXLmRpc3RpbGxzcGVjLnYxLlRpbWluZ3My0QUKFERyYWZ0UHJvcG9zZXJTZXJ2aWNlEmkKBEluZm8SLy5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZUluZm9SZXF1ZXN0GjAuZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VJbmZvUmVzcG9uc2UShAEKDUNyZWF0ZVNlc3Npb24SOC5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZUNyZWF0ZVNlc3Npb25SZXF1ZXN0GjkuZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VDcmVhdGVTZXNzaW9uUmVzcG9uc2USSgoHUHJvcG9zZRIeLmRpc3RpbGxzcGVjLnYxLlByb3Bvc2VSZXF1ZXN0Gh8uZGlzdGlsbHNwZWMudjEuUHJvcG9zZVJlc3BvbnNlEnUKCFRydW5jYXRlEjMuZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VUcnVuY2F0ZVJlcXVlc3QaNC5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZVRydW5jYXRlUmVzcG9uc2UScgoHUmVsZWFzZRIyLmRpc3RpbGxzcGVjLnYxLkRyYWZ0UHJvcG9zZXJTZXJ2aWNlUmVsZWFzZVJlcXVlc3QaMy5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZVJlbGVhc2VSZXNwb25zZRJHCgZSZWxvYWQSHS5kaXN0aWxsc3BlYy52MS5SZWxvYWRSZXF1ZXN0Gh4uZGlzdGlsbHNwZWMudjEuUmVsb2FkUmVzcG9uc2USRwoGU2FtcGxlEh0uZGlzdGlsbHNwZWMudjEuU2FtcGxlUmVxdWVzdBoeLmRpc3RpbGxzcGVjLnYxLlNhbXBsZVJlc3BvbnNlYgZwcm90bzM", [file_distillspec_v1_common]);
+  fileDesc("CiNkaXN0aWxsc3BlYy92MS9kcmFmdF9wcm9wb3Nlci5wcm90bxIOZGlzdGlsbHNwZWMudjEiIQofRHJhZnRQcm9wb3NlclNlcnZpY2VJbmZvUmVxdWVzdCKUAQogRHJhZnRQcm9wb3NlclNlcnZpY2VJbmZvUmVzcG9uc2USKAoFbW9kZWwYASABKAsyGS5kaXN0aWxsc3BlYy52MS5Nb2RlbEluZm8SLQoGbGltaXRzGAIgASgLMh0uZGlzdGlsbHNwZWMudjEuU2VydmljZUxpbWl0cxIXCg9hY3RpdmVfc2Vzc2lvbnMYAyABKAUiSQojRHJhZnRQcm9wb3NlclNlcnZpY2VUcnVuY2F0ZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZsZW5ndGgYAiABKAUiNgokRHJhZnRQcm9wb3NlclNlcnZpY2VUcnVuY2F0ZVJlc3BvbnNlEg4KBmxlbmd0aBgBIAEoBSI4CiJEcmFmdFByb3Bvc2VyU2VydmljZVJlbGVhc2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiJQojRHJhZnRQcm9wb3NlclNlcnZpY2VSZWxlYXNlUmVzcG9uc2UiTgooRHJhZnRQcm9wb3NlclNlcnZpY2VDcmVhdGVTZXNzaW9uUmVxdWVzdBIOCgZ0b2tlbnMYASADKAUSEgoKc2Vzc2lvbl9pZBgCIAEoCSJ5CilEcmFmdFByb3Bvc2VyU2VydmljZUNyZWF0ZVNlc3Npb25SZXNwb25zZRISCgpzZXNzaW9uX2lkGAEgASgJEg4KBmxlbmd0aBgCIAEoBRIoCgd0aW1pbmdzGAMgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncyKfAQoOUHJvcG9zZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZ0b2tlbnMYAiADKAUSDQoFZ2FtbWEYAyABKAUSMAoIc2FtcGxpbmcYBCABKAsyHi5kaXN0aWxsc3BlYy52MS5TYW1wbGluZ1BhcmFtcxIYCgt0cnVuY2F0ZV90bxgFIAEoBUgAiAEBQg4KDF90cnVuY2F0ZV90byKqAQoPUHJvcG9zZVJlc3BvbnNlEhEKCXRva2VuX2lkcxgBIAMoBRIzCg1kaXN0cmlidXRpb25zGAIgAygLMhwuZGlzdGlsbHNwZWMudjEuRGlzdHJpYnV0aW9uEg4KBmxlbmd0aBgDIAEoBRIoCgd0aW1pbmdzGAQgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncxIVCg1tb2RlbF92ZXJzaW9uGAUgASgEIigKDVJlbG9hZFJlcXVlc3QSFwoPY2hlY2twb2ludF9wYXRoGAEgASgJIjoKDlJlbG9hZFJlc3BvbnNlEigKBW1vZGVsGAEgASgLMhkuZGlzdGlsbHNwZWMudjEuTW9kZWxJbmZvIqEBCg1TYW1wbGVSZXF1ZXN0Ei4KB3Byb21wdHMYASADKAsyHS5kaXN0aWxsc3BlYy52MS5Ub2tlblNlcXVlbmNlEhYKDm1heF9uZXdfdG9rZW5zGAIgASgFEjAKCHNhbXBsaW5nGAMgASgLMh4uZGlzdGlsbHNwZWMudjEuU2FtcGxpbmdQYXJhbXMSFgoOc3RvcF90b2tlbl9pZHMYBCADKAUicAoOU2FtcGxlUmVzcG9uc2USNAoNY29udGludWF0aW9ucxgBIAMoCzIdLmRpc3RpbGxzcGVjLnYxLlRva2VuU2VxdWVuY2USKAoHdGltaW5ncxgCIAEoCzIXLmRpc3RpbGxzcGVjLnYxLlRpbWluZ3MinAEKFVByb3Bvc2VTZXNzaW9uUmVxdWVzdBJICgRvcGVuGAEgASgLMjguZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VDcmVhdGVTZXNzaW9uUmVxdWVzdEgAEjEKB3Byb3Bvc2UYAiABKAsyHi5kaXN0aWxsc3BlYy52MS5Qcm9wb3NlUmVxdWVzdEgAQgYKBHN0ZXAiogEKFlByb3Bvc2VTZXNzaW9uUmVzcG9uc2USSwoGb3BlbmVkGAEgASgLMjkuZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VDcmVhdGVTZXNzaW9uUmVzcG9uc2VIABIzCghwcm9wb3NlZBgCIAEoCzIfLmRpc3RpbGxzcGVjLnYxLlByb3Bvc2VSZXNwb25zZUgAQgYKBHN0ZXAytgYKFERyYWZ0UHJvcG9zZXJTZXJ2aWNlEmkKBEluZm8SLy5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZUluZm9SZXF1ZXN0GjAuZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VJbmZvUmVzcG9uc2UShAEKDUNyZWF0ZVNlc3Npb24SOC5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZUNyZWF0ZVNlc3Npb25SZXF1ZXN0GjkuZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VDcmVhdGVTZXNzaW9uUmVzcG9uc2USSgoHUHJvcG9zZRIeLmRpc3RpbGxzcGVjLnYxLlByb3Bvc2VSZXF1ZXN0Gh8uZGlzdGlsbHNwZWMudjEuUHJvcG9zZVJlc3BvbnNlEnUKCFRydW5jYXRlEjMuZGlzdGlsbHNwZWMudjEuRHJhZnRQcm9wb3NlclNlcnZpY2VUcnVuY2F0ZVJlcXVlc3QaNC5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZVRydW5jYXRlUmVzcG9uc2UScgoHUmVsZWFzZRIyLmRpc3RpbGxzcGVjLnYxLkRyYWZ0UHJvcG9zZXJTZXJ2aWNlUmVsZWFzZVJlcXVlc3QaMy5kaXN0aWxsc3BlYy52MS5EcmFmdFByb3Bvc2VyU2VydmljZVJlbGVhc2VSZXNwb25zZRJjCg5Qcm9wb3NlU2Vzc2lvbhIlLmRpc3RpbGxzcGVjLnYxLlByb3Bvc2VTZXNzaW9uUmVxdWVzdBomLmRpc3RpbGxzcGVjLnYxLlByb3Bvc2VTZXNzaW9uUmVzcG9uc2UoATABEkcKBlJlbG9hZBIdLmRpc3RpbGxzcGVjLnYxLlJlbG9hZFJlcXVlc3QaHi5kaXN0aWxsc3BlYy52MS5SZWxvYWRSZXNwb25zZRJHCgZTYW1wbGUSHS5kaXN0aWxsc3BlYy52MS5TYW1wbGVSZXF1ZXN0Gh4uZGlzdGlsbHNwZWMudjEuU2FtcGxlUmVzcG9uc2ViBnByb3RvMw", [file_distillspec_v1_common]);
 
 /**
  * @generated from message distillspec.v1.DraftProposerServiceInfoRequest
@@ -349,6 +349,68 @@ export const SampleResponseSchema: GenMessage<SampleResponse> = /*@__PURE__*/
   messageDesc(file_distillspec_v1_draft_proposer, 13);
 
 /**
+ * @generated from message distillspec.v1.ProposeSessionRequest
+ */
+export type ProposeSessionRequest = Message<"distillspec.v1.ProposeSessionRequest"> & {
+  /**
+   * @generated from oneof distillspec.v1.ProposeSessionRequest.step
+   */
+  step: {
+    /**
+     * The first message, and only the first.
+     *
+     * @generated from field: distillspec.v1.DraftProposerServiceCreateSessionRequest open = 1;
+     */
+    value: DraftProposerServiceCreateSessionRequest;
+    case: "open";
+  } | {
+    /**
+     * Every later message; session_id may be left empty (it must otherwise name the stream's session).
+     *
+     * @generated from field: distillspec.v1.ProposeRequest propose = 2;
+     */
+    value: ProposeRequest;
+    case: "propose";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message distillspec.v1.ProposeSessionRequest.
+ * Use `create(ProposeSessionRequestSchema)` to create a new message.
+ */
+export const ProposeSessionRequestSchema: GenMessage<ProposeSessionRequest> = /*@__PURE__*/
+  messageDesc(file_distillspec_v1_draft_proposer, 14);
+
+/**
+ * @generated from message distillspec.v1.ProposeSessionResponse
+ */
+export type ProposeSessionResponse = Message<"distillspec.v1.ProposeSessionResponse"> & {
+  /**
+   * @generated from oneof distillspec.v1.ProposeSessionResponse.step
+   */
+  step: {
+    /**
+     * @generated from field: distillspec.v1.DraftProposerServiceCreateSessionResponse opened = 1;
+     */
+    value: DraftProposerServiceCreateSessionResponse;
+    case: "opened";
+  } | {
+    /**
+     * @generated from field: distillspec.v1.ProposeResponse proposed = 2;
+     */
+    value: ProposeResponse;
+    case: "proposed";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message distillspec.v1.ProposeSessionResponse.
+ * Use `create(ProposeSessionResponseSchema)` to create a new message.
+ */
+export const ProposeSessionResponseSchema: GenMessage<ProposeSessionResponse> = /*@__PURE__*/
+  messageDesc(file_distillspec_v1_draft_proposer, 15);
+
+/**
  * Holds the draft model: proposes γ tokens at a time from a session's KV cache, and can load a new
  * checkpoint without dropping sessions or in-flight calls.
  *
@@ -396,6 +458,17 @@ export const DraftProposerService: GenService<{
     methodKind: "unary";
     input: typeof DraftProposerServiceReleaseRequestSchema;
     output: typeof DraftProposerServiceReleaseResponseSchema;
+  },
+  /**
+   * A session as one bidirectional stream (see TargetVerifierService.ScoreSession): the first message
+   * opens it, every later one proposes; the session is released when the stream ends.
+   *
+   * @generated from rpc distillspec.v1.DraftProposerService.ProposeSession
+   */
+  proposeSession: {
+    methodKind: "bidi_streaming";
+    input: typeof ProposeSessionRequestSchema;
+    output: typeof ProposeSessionResponseSchema;
   },
   /**
    * Swaps in a new checkpoint (atomically, between calls). Refuses one whose tokenizer differs.

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file distillspec/v1/target_verifier.proto.
  */
 export const file_distillspec_v1_target_verifier: GenFile = /*@__PURE__*/
-  fileDesc("CiRkaXN0aWxsc3BlYy92MS90YXJnZXRfdmVyaWZpZXIucHJvdG8SDmRpc3RpbGxzcGVjLnYxIiIKIFRhcmdldFZlcmlmaWVyU2VydmljZUluZm9SZXF1ZXN0IpUBCiFUYXJnZXRWZXJpZmllclNlcnZpY2VJbmZvUmVzcG9uc2USKAoFbW9kZWwYASABKAsyGS5kaXN0aWxsc3BlYy52MS5Nb2RlbEluZm8SLQoGbGltaXRzGAIgASgLMh0uZGlzdGlsbHNwZWMudjEuU2VydmljZUxpbWl0cxIXCg9hY3RpdmVfc2Vzc2lvbnMYAyABKAUiSgokVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlVHJ1bmNhdGVSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDgoGbGVuZ3RoGAIgASgFIjcKJVRhcmdldFZlcmlmaWVyU2VydmljZVRydW5jYXRlUmVzcG9uc2USDgoGbGVuZ3RoGAEgASgFIjkKI1RhcmdldFZlcmlmaWVyU2VydmljZVJlbGVhc2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiJgokVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlUmVsZWFzZVJlc3BvbnNlIjoKFENyZWF0ZVNlc3Npb25SZXF1ZXN0Eg4KBnRva2VucxgBIAMoBRISCgpzZXNzaW9uX2lkGAIgASgJImUKFUNyZWF0ZVNlc3Npb25SZXNwb25zZRISCgpzZXNzaW9uX2lkGAEgASgJEg4KBmxlbmd0aBgCIAEoBRIoCgd0aW1pbmdzGAMgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncyKOAQoMU2NvcmVSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDgoGdG9rZW5zGAIgAygFEjAKCHNhbXBsaW5nGAMgASgLMh4uZGlzdGlsbHNwZWMudjEuU2FtcGxpbmdQYXJhbXMSGAoLdHJ1bmNhdGVfdG8YBCABKAVIAIgBAUIOCgxfdHJ1bmNhdGVfdG8ikgEKDVNjb3JlUmVzcG9uc2USMwoNZGlzdHJpYnV0aW9ucxgBIAMoCzIcLmRpc3RpbGxzcGVjLnYxLkRpc3RyaWJ1dGlvbhIOCgZsZW5ndGgYAiABKAUSKAoHdGltaW5ncxgDIAEoCzIXLmRpc3RpbGxzcGVjLnYxLlRpbWluZ3MSEgoKYmF0Y2hfc2l6ZRgEIAEoBSKfAQokVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlR2VuZXJhdGVSZXF1ZXN0EhUKDXByb21wdF90b2tlbnMYASADKAUSFgoObWF4X25ld190b2tlbnMYAiABKAUSMAoIc2FtcGxpbmcYAyABKAsyHi5kaXN0aWxsc3BlYy52MS5TYW1wbGluZ1BhcmFtcxIWCg5zdG9wX3Rva2VuX2lkcxgEIAMoBSJkCiVUYXJnZXRWZXJpZmllclNlcnZpY2VHZW5lcmF0ZVJlc3BvbnNlEhEKCXRva2VuX2lkcxgBIAMoBRIoCgd0aW1pbmdzGAIgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncyJcChNUZWFjaGVyU2NvcmVSZXF1ZXN0EjAKCXNlcXVlbmNlcxgBIAMoCzIdLmRpc3RpbGxzcGVjLnYxLlRva2VuU2VxdWVuY2USEwoLdGVtcGVyYXR1cmUYAiABKAIiTwoUVGVhY2hlclNjb3JlUmVzcG9uc2USDQoFcHJvYnMYASADKAwSKAoHdGltaW5ncxgCIAEoCzIXLmRpc3RpbGxzcGVjLnYxLlRpbWluZ3My7QUKFVRhcmdldFZlcmlmaWVyU2VydmljZRJrCgRJbmZvEjAuZGlzdGlsbHNwZWMudjEuVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlSW5mb1JlcXVlc3QaMS5kaXN0aWxsc3BlYy52MS5UYXJnZXRWZXJpZmllclNlcnZpY2VJbmZvUmVzcG9uc2USXAoNQ3JlYXRlU2Vzc2lvbhIkLmRpc3RpbGxzcGVjLnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0GiUuZGlzdGlsbHNwZWMudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEkQKBVNjb3JlEhwuZGlzdGlsbHNwZWMudjEuU2NvcmVSZXF1ZXN0Gh0uZGlzdGlsbHNwZWMudjEuU2NvcmVSZXNwb25zZRJ3CghUcnVuY2F0ZRI0LmRpc3RpbGxzcGVjLnYxLlRhcmdldFZlcmlmaWVyU2VydmljZVRydW5jYXRlUmVxdWVzdBo1LmRpc3RpbGxzcGVjLnYxLlRhcmdldFZlcmlmaWVyU2VydmljZVRydW5jYXRlUmVzcG9uc2USdAoHUmVsZWFzZRIzLmRpc3RpbGxzcGVjLnYxLlRhcmdldFZlcmlmaWVyU2VydmljZVJlbGVhc2VSZXF1ZXN0GjQuZGlzdGlsbHNwZWMudjEuVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlUmVsZWFzZVJlc3BvbnNlEnkKCEdlbmVyYXRlEjQuZGlzdGlsbHNwZWMudjEuVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlR2VuZXJhdGVSZXF1ZXN0GjUuZGlzdGlsbHNwZWMudjEuVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlR2VuZXJhdGVSZXNwb25zZTABElkKDFRlYWNoZXJTY29yZRIjLmRpc3RpbGxzcGVjLnYxLlRlYWNoZXJTY29yZVJlcXVlc3QaJC5kaXN0aWxsc3BlYy52MS5UZWFjaGVyU2NvcmVSZXNwb25zZWIGcHJvdG8z", [file_distillspec_v1_common]);
+  fileDesc("CiRkaXN0aWxsc3BlYy92MS90YXJnZXRfdmVyaWZpZXIucHJvdG8SDmRpc3RpbGxzcGVjLnYxIiIKIFRhcmdldFZlcmlmaWVyU2VydmljZUluZm9SZXF1ZXN0IpUBCiFUYXJnZXRWZXJpZmllclNlcnZpY2VJbmZvUmVzcG9uc2USKAoFbW9kZWwYASABKAsyGS5kaXN0aWxsc3BlYy52MS5Nb2RlbEluZm8SLQoGbGltaXRzGAIgASgLMh0uZGlzdGlsbHNwZWMudjEuU2VydmljZUxpbWl0cxIXCg9hY3RpdmVfc2Vzc2lvbnMYAyABKAUiSgokVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlVHJ1bmNhdGVSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDgoGbGVuZ3RoGAIgASgFIjcKJVRhcmdldFZlcmlmaWVyU2VydmljZVRydW5jYXRlUmVzcG9uc2USDgoGbGVuZ3RoGAEgASgFIjkKI1RhcmdldFZlcmlmaWVyU2VydmljZVJlbGVhc2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiJgokVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlUmVsZWFzZVJlc3BvbnNlIjoKFENyZWF0ZVNlc3Npb25SZXF1ZXN0Eg4KBnRva2VucxgBIAMoBRISCgpzZXNzaW9uX2lkGAIgASgJImUKFUNyZWF0ZVNlc3Npb25SZXNwb25zZRISCgpzZXNzaW9uX2lkGAEgASgJEg4KBmxlbmd0aBgCIAEoBRIoCgd0aW1pbmdzGAMgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncyKOAQoMU2NvcmVSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDgoGdG9rZW5zGAIgAygFEjAKCHNhbXBsaW5nGAMgASgLMh4uZGlzdGlsbHNwZWMudjEuU2FtcGxpbmdQYXJhbXMSGAoLdHJ1bmNhdGVfdG8YBCABKAVIAIgBAUIOCgxfdHJ1bmNhdGVfdG8ikgEKDVNjb3JlUmVzcG9uc2USMwoNZGlzdHJpYnV0aW9ucxgBIAMoCzIcLmRpc3RpbGxzcGVjLnYxLkRpc3RyaWJ1dGlvbhIOCgZsZW5ndGgYAiABKAUSKAoHdGltaW5ncxgDIAEoCzIXLmRpc3RpbGxzcGVjLnYxLlRpbWluZ3MSEgoKYmF0Y2hfc2l6ZRgEIAEoBSKfAQokVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlR2VuZXJhdGVSZXF1ZXN0EhUKDXByb21wdF90b2tlbnMYASADKAUSFgoObWF4X25ld190b2tlbnMYAiABKAUSMAoIc2FtcGxpbmcYAyABKAsyHi5kaXN0aWxsc3BlYy52MS5TYW1wbGluZ1BhcmFtcxIWCg5zdG9wX3Rva2VuX2lkcxgEIAMoBSJkCiVUYXJnZXRWZXJpZmllclNlcnZpY2VHZW5lcmF0ZVJlc3BvbnNlEhEKCXRva2VuX2lkcxgBIAMoBRIoCgd0aW1pbmdzGAIgASgLMhcuZGlzdGlsbHNwZWMudjEuVGltaW5ncyJcChNUZWFjaGVyU2NvcmVSZXF1ZXN0EjAKCXNlcXVlbmNlcxgBIAMoCzIdLmRpc3RpbGxzcGVjLnYxLlRva2VuU2VxdWVuY2USEwoLdGVtcGVyYXR1cmUYAiABKAIiTwoUVGVhY2hlclNjb3JlUmVzcG9uc2USDQoFcHJvYnMYASADKAwSKAoHdGltaW5ncxgCIAEoCzIXLmRpc3RpbGxzcGVjLnYxLlRpbWluZ3MiggEKE1Njb3JlU2Vzc2lvblJlcXVlc3QSNAoEb3BlbhgBIAEoCzIkLmRpc3RpbGxzcGVjLnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0SAASLQoFc2NvcmUYAiABKAsyHC5kaXN0aWxsc3BlYy52MS5TY29yZVJlcXVlc3RIAEIGCgRzdGVwIogBChRTY29yZVNlc3Npb25SZXNwb25zZRI3CgZvcGVuZWQYASABKAsyJS5kaXN0aWxsc3BlYy52MS5DcmVhdGVTZXNzaW9uUmVzcG9uc2VIABIvCgZzY29yZWQYAiABKAsyHS5kaXN0aWxsc3BlYy52MS5TY29yZVJlc3BvbnNlSABCBgoEc3RlcDLMBgoVVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlEmsKBEluZm8SMC5kaXN0aWxsc3BlYy52MS5UYXJnZXRWZXJpZmllclNlcnZpY2VJbmZvUmVxdWVzdBoxLmRpc3RpbGxzcGVjLnYxLlRhcmdldFZlcmlmaWVyU2VydmljZUluZm9SZXNwb25zZRJcCg1DcmVhdGVTZXNzaW9uEiQuZGlzdGlsbHNwZWMudjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QaJS5kaXN0aWxsc3BlYy52MS5DcmVhdGVTZXNzaW9uUmVzcG9uc2USRAoFU2NvcmUSHC5kaXN0aWxsc3BlYy52MS5TY29yZVJlcXVlc3QaHS5kaXN0aWxsc3BlYy52MS5TY29yZVJlc3BvbnNlEncKCFRydW5jYXRlEjQuZGlzdGlsbHNwZWMudjEuVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlVHJ1bmNhdGVSZXF1ZXN0GjUuZGlzdGlsbHNwZWMudjEuVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlVHJ1bmNhdGVSZXNwb25zZRJ0CgdSZWxlYXNlEjMuZGlzdGlsbHNwZWMudjEuVGFyZ2V0VmVyaWZpZXJTZXJ2aWNlUmVsZWFzZVJlcXVlc3QaNC5kaXN0aWxsc3BlYy52MS5UYXJnZXRWZXJpZmllclNlcnZpY2VSZWxlYXNlUmVzcG9uc2USXQoMU2NvcmVTZXNzaW9uEiMuZGlzdGlsbHNwZWMudjEuU2NvcmVTZXNzaW9uUmVxdWVzdBokLmRpc3RpbGxzcGVjLnYxLlNjb3JlU2Vzc2lvblJlc3BvbnNlKAEwARJ5CghHZW5lcmF0ZRI0LmRpc3RpbGxzcGVjLnYxLlRhcmdldFZlcmlmaWVyU2VydmljZUdlbmVyYXRlUmVxdWVzdBo1LmRpc3RpbGxzcGVjLnYxLlRhcmdldFZlcmlmaWVyU2VydmljZUdlbmVyYXRlUmVzcG9uc2UwARJZCgxUZWFjaGVyU2NvcmUSIy5kaXN0aWxsc3BlYy52MS5UZWFjaGVyU2NvcmVSZXF1ZXN0GiQuZGlzdGlsbHNwZWMudjEuVGVhY2hlclNjb3JlUmVzcG9uc2ViBnByb3RvMw", [file_distillspec_v1_common]);
 
 /**
  * @generated from message distillspec.v1.TargetVerifierServiceInfoRequest
@@ -355,6 +355,68 @@ export const TeacherScoreResponseSchema: GenMessage<TeacherScoreResponse> = /*@_
   messageDesc(file_distillspec_v1_target_verifier, 13);
 
 /**
+ * @generated from message distillspec.v1.ScoreSessionRequest
+ */
+export type ScoreSessionRequest = Message<"distillspec.v1.ScoreSessionRequest"> & {
+  /**
+   * @generated from oneof distillspec.v1.ScoreSessionRequest.step
+   */
+  step: {
+    /**
+     * The first message, and only the first.
+     *
+     * @generated from field: distillspec.v1.CreateSessionRequest open = 1;
+     */
+    value: CreateSessionRequest;
+    case: "open";
+  } | {
+    /**
+     * Every later message; session_id may be left empty (it must otherwise name the stream's session).
+     *
+     * @generated from field: distillspec.v1.ScoreRequest score = 2;
+     */
+    value: ScoreRequest;
+    case: "score";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message distillspec.v1.ScoreSessionRequest.
+ * Use `create(ScoreSessionRequestSchema)` to create a new message.
+ */
+export const ScoreSessionRequestSchema: GenMessage<ScoreSessionRequest> = /*@__PURE__*/
+  messageDesc(file_distillspec_v1_target_verifier, 14);
+
+/**
+ * @generated from message distillspec.v1.ScoreSessionResponse
+ */
+export type ScoreSessionResponse = Message<"distillspec.v1.ScoreSessionResponse"> & {
+  /**
+   * @generated from oneof distillspec.v1.ScoreSessionResponse.step
+   */
+  step: {
+    /**
+     * @generated from field: distillspec.v1.CreateSessionResponse opened = 1;
+     */
+    value: CreateSessionResponse;
+    case: "opened";
+  } | {
+    /**
+     * @generated from field: distillspec.v1.ScoreResponse scored = 2;
+     */
+    value: ScoreResponse;
+    case: "scored";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message distillspec.v1.ScoreSessionResponse.
+ * Use `create(ScoreSessionResponseSchema)` to create a new message.
+ */
+export const ScoreSessionResponseSchema: GenMessage<ScoreSessionResponse> = /*@__PURE__*/
+  messageDesc(file_distillspec_v1_target_verifier, 15);
+
+/**
  * Holds the target model. Sessions keep a KV cache behind an id: after CreateSession, calls send only
  * the tokens that are new to the session.
  *
@@ -405,6 +467,20 @@ export const TargetVerifierService: GenService<{
     methodKind: "unary";
     input: typeof TargetVerifierServiceReleaseRequestSchema;
     output: typeof TargetVerifierServiceReleaseResponseSchema;
+  },
+  /**
+   * A session as one bidirectional stream, for callers that score round after round (the controller):
+   * the first message opens the session (as CreateSession), every later one scores a block (as Score);
+   * responses answer requests one for one, in order. A round then costs one message on an open stream
+   * instead of a whole call. The session lives exactly as long as the stream: ending or cancelling the
+   * stream releases it, so a caller that goes away cannot leak one. An error ends the stream.
+   *
+   * @generated from rpc distillspec.v1.TargetVerifierService.ScoreSession
+   */
+  scoreSession: {
+    methodKind: "bidi_streaming";
+    input: typeof ScoreSessionRequestSchema;
+    output: typeof ScoreSessionResponseSchema;
   },
   /**
    * Target-only autoregressive decoding: the baseline every speedup is measured against.
