@@ -29,6 +29,8 @@ export interface ServiceProcessOptions {
   targetThreads?: number;
   /** Intra-op threads of the draft-proposers (default `threads`). */
   draftThreads?: number;
+  /** Most sequences per batched onnxruntime run in each model service (default: the services' own). */
+  maxBatch?: number;
   host?: string;
   /** Controller port; 0 (default) picks a free one. Model services always use a free port. */
   controllerPort?: number;
@@ -253,6 +255,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
       `${host}:0`,
       "--threads",
       threads,
+      ...(options.maxBatch ? ["--max-batch", String(options.maxBatch)] : []),
     ];
     const label = (name: string, i: number, n: number) => (n > 1 ? `${name}#${i}` : name);
     // Model services load in parallel; allSettled so a failure still lets us stop the ones that came up.
