@@ -135,7 +135,8 @@ export interface ServeBenchReport {
     /** Client wall time per round not inside the Propose and Score calls. */
     other_ms: number;
     verify_ms_over_target_step: number;
-    grpc_calls: number;
+    /** Request/response exchanges with model services per round (one per service, on session streams). */
+    model_round_trips: number;
     /** Median unary call (health check) from this process to the target-verifier: the floor of one RPC. */
     grpc_round_trip_ms: number;
   };
@@ -573,7 +574,7 @@ function buildReport(input: ReportInput): ServeBenchReport {
     other_ms: ratio(g.wallMs - (g.draftNs + g.targetNs) / 1e6, g.rounds),
     verify_ms_over_target_step: 0,
     // Controller → draft-proposer Propose and controller → target-verifier Score.
-    grpc_calls: 2,
+    model_round_trips: 2,
     grpc_round_trip_ms: input.roundTripMs,
   };
   round.verify_ms_over_target_step = ratio(round.verify_ms, targetMsPerToken);
@@ -711,12 +712,12 @@ export function explainFailures(r: ServeBenchReport): string[] {
           `i.e. α ≥ ${f(alphaNeeded, 3)} under the i.i.d. model, even with no other overhead.`;
     notes.push(
       `speedup_greedy ${f(r.speedup_greedy)} < ${SPEEDUP_GREEDY_MIN}: a speculative round (γ = ${s.gamma}) costs ` +
-        `${f(round.draft_ms)} ms drafting (${s.gamma} draft steps, 1 Propose RPC) + ${f(round.verify_ms)} ms ` +
-        `verifying (1 Score RPC, ${f(round.verify_ms_over_target_step)}× a target-only step of ` +
+        `${f(round.draft_ms)} ms drafting (${s.gamma} draft steps, 1 Propose exchange) + ${f(round.verify_ms)} ms ` +
+        `verifying (1 Score exchange, ${f(round.verify_ms_over_target_step)}× a target-only step of ` +
         `${f(r.target_ms_per_token)} ms) + ${f(round.other_ms)} ms other (controller, streaming, sessions) and ` +
         `yields τ = ${f(r.tau)} tokens: ${f(perToken)} ms/token vs ${f(r.target_ms_per_token)} ms/token ` +
         `target-only. Measured c = ${f(r.cost_ratio_c, 3)} (draft ${f(r.draft_ms_per_token)} ms per drafted ` +
-        `token incl. RPC, for a draft ${f(r.models.param_ratio, 1)}× smaller than the target) bounds the ` +
+        `token incl. transport, for a draft ${f(r.models.param_ratio, 1)}× smaller than the target) bounds the ` +
         `speedup at τ/(γc+1) = ${f(r.predicted_speedup)}; measured α = ${f(r.alpha, 3)}.` +
         needed +
         same +
@@ -730,11 +731,11 @@ export function explainFailures(r: ServeBenchReport): string[] {
         `target step and rounds cost nothing else. Measured: verification ${f(round.verify_ms)} ms = ` +
         `${f(round.verify_ms_over_target_step)}× a ${f(r.target_ms_per_token)} ms step, and ` +
         `${f(round.other_ms)} ms (${f((100 * round.other_ms) / Math.max(roundMs, 1e-9), 0)}% of a ` +
-        `${f(roundMs)} ms round) outside the ${round.grpc_calls} model RPCs per round; ` +
-        `${f(round.rounds_per_generation, 1)} rounds per generation. An empty gRPC call costs ` +
-        `${f(round.grpc_round_trip_ms)} ms here, so the ${round.grpc_calls} RPCs of a round carry at least ` +
-        `${f(round.grpc_calls * round.grpc_round_trip_ms)} ms of transport that target-only decoding ` +
-        `(one server-side loop streaming tokens) does not pay per token.`,
+        `${f(roundMs)} ms round) outside the ${round.model_round_trips} model exchanges per round; ` +
+        `${f(round.rounds_per_generation, 1)} rounds per generation. Each round crosses process boundaries ` +
+        `${2 * round.model_round_trips} times (one request and one response per model service, as messages on ` +
+        `open session streams; an empty unary gRPC call costs ${f(round.grpc_round_trip_ms)} ms here), ` +
+        `transport that target-only decoding (one server-side loop streaming tokens) does not pay per token.`,
     );
   }
   if (!r.targets.throughput_gain_16.pass) {
