@@ -834,6 +834,9 @@ export interface BenchServeCommandOptions {
   target?: string;
   draft?: string;
   models?: string;
+  targetReplicas?: number;
+  draftReplicas?: number;
+  threads?: number;
 }
 
 /** The CLI entry: runs the benchmark, writes the JSON report, prints the table. */
@@ -843,6 +846,11 @@ export async function benchServeCommand(opts: BenchServeCommandOptions): Promise
     modelsDir: opts.models,
     targetPath: opts.target,
     draftPath: opts.draft,
+    settings: {
+      ...(opts.targetReplicas ? { targetReplicas: opts.targetReplicas } : {}),
+      ...(opts.draftReplicas ? { draftReplicas: opts.draftReplicas } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
+    },
     log: (line) => console.error(line),
   });
   await mkdir(dirname(opts.out), { recursive: true });

@@ -75,6 +75,9 @@ program
   .option("--models <dir>", "models directory (tokenizer.json)", "models")
   .option("--target <path>", "target checkpoint (default <models>/target.ckpt)")
   .option("--draft <path>", "draft checkpoint (default <models>/draft.ckpt)")
+  .option("--target-replicas <n>", "target-verifier processes", positiveInt)
+  .option("--draft-replicas <n>", "draft-proposer processes", positiveInt)
+  .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt)
   .action(async (opts) => {
     await benchServeCommand(opts);
   });
