@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { AcceptanceRule } from "@distillspec/core";
-import { checkAnswer, generateArithmeticProblems } from "@distillspec/datasets";
+import { checkAnswer, checkSteps, generateArithmeticProblems } from "@distillspec/datasets";
 import {
   createInProcessEvaluator,
   createTaskData,
@@ -87,7 +87,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
     evalPrompts: quick ? 3 : 12,
     evalMaxNewTokens: quick ? 16 : 48,
     gamma: 4,
-    lossyProblems: quick ? 3 : 12,
+    lossyProblems: quick ? 3 : 40,
   };
   const models = options.models ?? (await loadBundled(options.modelsDir ?? "models"));
   const { tokenizer, target, draft } = models;
@@ -247,6 +247,8 @@ export async function runDistillBench(options: DistillBenchOptions) {
         f: "target-only",
         epsilon: 1,
         accuracy: targetOnly.accuracy,
+        step_accuracy: targetOnly.step_accuracy,
+        steps_written: targetOnly.steps_written,
         alpha: Number.NaN,
         tau: 1,
         speedup: 1,
@@ -385,12 +387,34 @@ async function timeSpeculative(
   }
 }
 
+/** Final-answer accuracy, and per-step accuracy (finer-grained: weak models rarely finish a problem). */
+class SolutionQuality {
+  private correct = 0;
+  private steps = 0;
+  private correctSteps = 0;
+
+  add(solution: string, answer: number): void {
+    if (checkAnswer(solution, answer)) this.correct++;
+    const steps = checkSteps(solution);
+    this.steps += steps.total;
+    this.correctSteps += steps.correct;
+  }
+
+  summary(problems: number) {
+    return {
+      accuracy: this.correct / problems,
+      step_accuracy: this.steps > 0 ? this.correctSteps / this.steps : Number.NaN,
+      steps_written: this.steps,
+    };
+  }
+}
+
 async function solveTargetOnly(
   verifier: TargetVerifier,
   problems: { prompt: number[]; answer: number }[],
   tokenizer: Tokenizer,
 ) {
-  let correct = 0;
+  const quality = new SolutionQuality();
   const started = performance.now();
   for (const [i, p] of problems.entries()) {
     const ids: number[] = [];
@@ -398,9 +422,9 @@ async function solveTargetOnly(
       tokenizer.eosId,
     ]))
       ids.push(s.tokenId);
-    if (checkAnswer(tokenizer.decode(ids), p.answer)) correct++;
+    quality.add(tokenizer.decode(ids), p.answer);
   }
-  return { accuracy: correct / problems.length, ms: performance.now() - started };
+  return { ...quality.summary(problems.length), ms: performance.now() - started };
 }
 
 async function solveSpeculative(
@@ -413,7 +437,7 @@ async function solveSpeculative(
   gamma: number,
 ) {
   const proposer = await DraftProposer.create({ ...draft, weights });
-  let correct = 0;
+  const quality = new SolutionQuality();
   let accepted = 0;
   let proposed = 0;
   let emitted = 0;
@@ -439,13 +463,13 @@ async function solveSpeculative(
           rounds += event.stats.rounds;
         }
       }
-      if (checkAnswer(tokenizer.decode(ids), p.answer)) correct++;
+      quality.add(tokenizer.decode(ids), p.answer);
     }
   } finally {
     await proposer.close();
   }
   return {
-    accuracy: correct / problems.length,
+    ...quality.summary(problems.length),
     alpha: accepted / proposed,
     tau: emitted / rounds,
     ms: performance.now() - started,
@@ -522,11 +546,12 @@ export async function benchDistillCommand(opts: {
   if (report.lossy_sweep.length > 0) {
     console.log(
       `\n${formatTable(
-        ["lenience f", "ε", "arithmetic accuracy", "α", "τ", "speedup"],
+        ["lenience f", "ε", "answer accuracy", "step accuracy (steps)", "α", "τ", "speedup"],
         report.lossy_sweep.map((l) => [
           l.f,
           l.epsilon,
           fmt(l.accuracy),
+          `${fmt(l.step_accuracy)} (${l.steps_written})`,
           fmt(l.alpha),
           fmt(l.tau),
           fmt(l.speedup),

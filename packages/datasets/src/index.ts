@@ -19,3 +19,4 @@ export { type MixedTrainingTextOptions, mixedTrainingText } from "./mixed-traini
 export { normalizeDocument } from "./normalize-document.js";
 export { createRng, deriveSeed, type Rng, shuffled } from "./prng.js";
 export { loadSotuCorpus, loadSotuDocuments, type SotuDocument } from "./sotu-corpus.js";
+export * from "./step-check.js";
