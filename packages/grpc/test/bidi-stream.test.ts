@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LockstepStream, ServiceError, Status } from "../src/index.js";
 import { aborted, deferred, fakeReleases, type Harness, sleep, startTarget } from "./fixtures.js";
 
-const open = (sessionId: string, tokens = [1, 2]) => ({ step: { case: "open" as const, value: { sessionId, tokens } } });
+const open = (sessionId: string, tokens = [1, 2]) => ({
+  step: { case: "open" as const, value: { sessionId, tokens } },
+});
 const score = (tokens: number[], sessionId = "") => ({
   step: { case: "score" as const, value: { tokens, sessionId } },
 });
