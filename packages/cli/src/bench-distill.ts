@@ -8,8 +8,9 @@ import {
   createTaskData,
   type DistillationConfig,
   type DistillationTask as DistillTask,
+  inProcessDataContext,
+  isDistillationTask,
   runDistillation,
-  type TaskData,
 } from "@distillspec/distill";
 import {
   type Checkpoint,
@@ -18,12 +19,7 @@ import {
   loadModelPair,
   type Weights,
 } from "@distillspec/model";
-import {
-  createPluginHost,
-  type DataGenerator,
-  type DataGeneratorContext,
-  type Divergence,
-} from "@distillspec/plugin-api";
+import { createPluginHost, type DataGenerator, type Divergence } from "@distillspec/plugin-api";
 import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec/serving";
 import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
 import { formatTable } from "./format-table.js";
@@ -155,7 +151,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
           for await (const progress of runDistillation(config, {
             teacher: verifier,
             dataGenerator: generator,
-            dataContext: (weights) => dataContext(data, verifier, draft, weights, eos),
+            dataContext: inProcessDataContext(data, verifier, draft, eos),
             divergence,
             draftCheckpoint: draft,
             evaluate,
@@ -302,30 +298,6 @@ async function loadBundled(modelsDir: string) {
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
-
-function dataContext(
-  data: TaskData,
-  verifier: TargetVerifier,
-  draft: Checkpoint,
-  weights: Weights,
-  eos: number,
-): DataGeneratorContext {
-  return {
-    sampleTarget: (prompts, maxNew, temperature, seed) =>
-      verifier.sample(prompts, maxNew, { temperature, seed }, [eos]),
-    // On-policy: sample from the student as it is now, not from the served draft.
-    sampleDraft: async (prompts, maxNew, temperature, seed) => {
-      const proposer = await DraftProposer.create({ ...draft, weights }, { threads: 1, maxSessions: 4096 });
-      try {
-        return await proposer.sample(prompts, maxNew, { temperature, seed }, [eos]);
-      } finally {
-        await proposer.close();
-      }
-    },
-    datasetExamples: async (count, seed) => data.examples(count, seed),
-    prompts: async (count, seed) => data.prompts(count, seed),
-  };
-}
 
 /** For the best divergence, τ with on-policy data over τ with fixed data (≥ 1: on-policy at least as good). */
 function onPolicyVsFixed(runs: DistillRunResult[]) {
@@ -494,8 +466,7 @@ export async function benchDistillCommand(opts: {
       .filter(Boolean);
   const tasks = list(opts.tasks);
   for (const task of tasks ?? []) {
-    if (task !== "arithmetic" && task !== "language-modelling")
-      throw new RangeError(`unknown task "${task}"`);
+    if (!isDistillationTask(task)) throw new RangeError(`unknown task "${task}"`);
   }
   const report = await runDistillBench({
     quick: Boolean(opts.quick),

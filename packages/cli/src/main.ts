@@ -3,6 +3,7 @@ import { benchDistillCommand } from "./bench-distill.js";
 import { benchModelCommand } from "./bench-model.js";
 import { benchServeCommand } from "./bench-serve.js";
 import { runDemo } from "./demo.js";
+import { DISTILL_DEFAULTS, distillCommand } from "./distill.js";
 import { DEFAULT_PRETRAIN, pretrain } from "./pretrain.js";
 import { DEFAULT_CONTROLLER_PORT, runServe } from "./serve.js";
 
@@ -21,6 +22,7 @@ const positiveNumber = (value: string): number => {
 };
 
 const program = new Command("distillspec").description("Speculative decoding with distilled drafts");
+const d = DISTILL_DEFAULTS;
 
 program
   .command("pretrain")
@@ -98,6 +100,44 @@ program
   .option("--generators <list>", "comma-separated data-generator ids (fixed,on-policy)")
   .action(async (opts) => {
     await benchDistillCommand(opts);
+  });
+
+program
+  .command("distill")
+  .description("distil the draft against the target on this machine; writes the best draft by α (resumable)")
+  .requiredOption("--out <file>", "checkpoint to write (e.g. models/draft-distilled.ckpt)")
+  .option("--models <dir>", "models directory (tokenizer.json, target.ckpt, draft.ckpt)", "models")
+  .option("--target <path>", "target checkpoint (default <models>/target.ckpt)")
+  .option("--draft <path>", "starting draft checkpoint (default <models>/draft.ckpt)")
+  .option("--task <task>", "language-modelling | arithmetic | mixed", d.task)
+  .option("--divergence <id>", "fkl | rkl | jsd | tvd", d.divergence)
+  .option("--divergence-options <json>", "divergence options, e.g. '{\"beta\":0.5}' for jsd")
+  .option("--generator <id>", "fixed | teacher | on-policy | mixture", d.generator)
+  .option("--generator-options <json>", "data generator options (default: 48 new tokens at the temperature)")
+  .option("--steps <n>", "training steps", positiveInt, d.steps)
+  .option("--batch <n>", "sequences per step", positiveInt, d.batch)
+  .option("--seq-len <n>", "tokens per sequence", positiveInt, d.seqLen)
+  .option("--lr <x>", "peak learning rate", positiveNumber, d.lr)
+  .option(
+    "--temperature <t>",
+    "decoding temperature the draft is distilled for (0 = greedy)",
+    Number,
+    d.temperature,
+  )
+  .option("--eval-every <n>", "evaluate α, τ and save the run state every n steps", positiveInt, d.evalEvery)
+  .option("--eval-prompts <n>", "held-out prompts per evaluation", positiveInt, d.evalPrompts)
+  .option("--seed <n>", "random seed", positiveInt, d.seed)
+  .option("--threads <n>", "onnxruntime intra-op threads", positiveInt, d.threads)
+  .option("--work-dir <dir>", "run state directory (default <out>.run)")
+  .option("--resume", "continue the run saved in the work directory")
+  .action(async (opts) => {
+    const controller = new AbortController();
+    // Ctrl-C: finish the step in flight, save the state, stop (a second Ctrl-C kills).
+    process.once("SIGINT", () => {
+      console.error("stopping after this step (Ctrl-C again to kill)");
+      controller.abort();
+    });
+    await distillCommand({ ...opts, signal: controller.signal });
   });
 
 program

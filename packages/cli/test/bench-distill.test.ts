@@ -1,32 +1,15 @@
 import { loadFixtureCorpus } from "@distillspec/datasets";
-import { type Checkpoint, initWeights, type ModelConfig } from "@distillspec/model";
 import { trainTokenizer } from "@distillspec/tokenizer";
 import { describe, expect, it } from "vitest";
 import { runDistillBench } from "../src/bench-distill.js";
+import { tinyCheckpoint } from "./tiny-models.js";
 
 // The distillation benchmark end to end on tiny random models: every key present and finite.
 
 describe("bench distill", () => {
   it("reports baselines, runs, τ gains, wall-clock ratios and the lossy sweep", async () => {
     const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
-    const config: ModelConfig = {
-      name: "tiny",
-      vocabSize: tokenizer.vocabSize,
-      contextLength: 512,
-      layers: 1,
-      heads: 2,
-      width: 16,
-      ffnHidden: 32,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-    };
-    const checkpoint = (seed: number): Checkpoint => ({
-      formatVersion: 1,
-      config,
-      tokenizerIdentity: tokenizer.identity,
-      metadata: {},
-      weights: initWeights(config, seed),
-    });
+    const checkpoint = (seed: number) => tinyCheckpoint(tokenizer, seed);
     const report = await runDistillBench({
       quick: true,
       models: { tokenizer, target: checkpoint(1), draft: checkpoint(2) },

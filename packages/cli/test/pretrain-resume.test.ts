@@ -2,10 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixtureCorpus } from "@distillspec/datasets";
-import { loadCheckpoint, type ModelConfig } from "@distillspec/model";
+import { loadCheckpoint } from "@distillspec/model";
 import { trainTokenizer } from "@distillspec/tokenizer";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_PRETRAIN, type PretrainOptions, pretrain } from "../src/pretrain.js";
+import { tinyConfig } from "./tiny-models.js";
 
 // A pretraining run stopped part-way and resumed must end with exactly the weights of an uninterrupted run:
 // optimizer moments, step count and the data RNG all come back from the saved state.
@@ -19,17 +20,7 @@ describe("pretrain", () => {
   it("resumes from its last checkpoint to bit-identical weights", async () => {
     const fixture = loadFixtureCorpus();
     const tokenizer = trainTokenizer(fixture.train, { vocabSize: 300 });
-    const config: ModelConfig = {
-      name: "tiny",
-      vocabSize: tokenizer.vocabSize,
-      contextLength: 256,
-      layers: 1,
-      heads: 2,
-      width: 16,
-      ffnHidden: 32,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-    };
+    const config = tinyConfig(tokenizer.vocabSize, 256);
     const run = async (outDir: string, extra: Partial<PretrainOptions> = {}) =>
       pretrain({
         ...DEFAULT_PRETRAIN.draft,

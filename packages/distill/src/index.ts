@@ -1,5 +1,6 @@
 export * from "./distillation-config.js";
 export * from "./distillation-run.js";
+export * from "./in-process-data-context.js";
 export * from "./in-process-evaluator.js";
 export * from "./run-state.js";
 export * from "./task-data.js";

@@ -6,7 +6,8 @@ import type { Tokenizer } from "@distillspec/tokenizer";
 // (DataGeneratorContext.datasetExamples / prompts) and for evaluation. Every call is a pure function of
 // its seed, so a run's batches (and a resumed run's) are reproducible.
 
-export const DISTILLATION_TASKS = ["language-modelling", "arithmetic"] as const;
+/** "mixed": half language modelling, half arithmetic, interleaved — a draft for both kinds of traffic. */
+export const DISTILLATION_TASKS = ["language-modelling", "arithmetic", "mixed"] as const;
 export type DistillationTask = (typeof DISTILLATION_TASKS)[number];
 
 export function isDistillationTask(task: string): task is DistillationTask {
@@ -46,6 +47,12 @@ export function createTaskData(
   tokenizer: Tokenizer,
   options: TaskDataOptions = {},
 ): TaskData {
+  if (task === "mixed") {
+    return mixedTaskData(
+      createTaskData("language-modelling", tokenizer, options),
+      createTaskData("arithmetic", tokenizer, options),
+    );
+  }
   const cap = options.promptCap ?? Number.POSITIVE_INFINITY;
   const maxPrompt = Math.min(options.maxPromptTokens ?? 32, cap);
   const maxContinuation = options.maxContinuationTokens ?? 64;
@@ -74,6 +81,23 @@ export function createTaskData(
     examples: (count, seed) => windows(count, seed, "train"),
     prompts: (count, seed) => windows(count, seed, "train").map((w) => w.prompt),
     evalPrompts: (count, seed) => windows(count, seed, "test").map((w) => w.prompt),
+  };
+}
+
+/** Alternates items of the two tasks (a first), each drawn with its own seed stream. */
+function mixedTaskData(a: TaskData, b: TaskData): TaskData {
+  const mix =
+    <T>(pick: (data: TaskData) => (count: number, seed: bigint) => T[]) =>
+    (count: number, seed: bigint): T[] => {
+      const fromA = pick(a)(Math.ceil(count / 2), seed);
+      const fromB = pick(b)(Math.floor(count / 2), BigInt.asUintN(64, seed ^ 0x6d69786564n));
+      return Array.from({ length: count }, (_, i) => (i % 2 === 0 ? fromA[i >> 1] : fromB[i >> 1]));
+    };
+  return {
+    task: "mixed",
+    examples: mix((d) => d.examples),
+    prompts: mix((d) => d.prompts),
+    evalPrompts: mix((d) => d.evalPrompts),
   };
 }
 

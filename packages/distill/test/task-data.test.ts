@@ -6,9 +6,10 @@ import { createTaskData, isDistillationTask } from "../src/task-data.js";
 const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
 
 describe("createTaskData", () => {
-  it("knows the two tasks", () => {
+  it("knows the tasks", () => {
     expect(isDistillationTask("arithmetic")).toBe(true);
     expect(isDistillationTask("language-modelling")).toBe(true);
+    expect(isDistillationTask("mixed")).toBe(true);
     expect(isDistillationTask("poetry")).toBe(false);
   });
 
@@ -51,5 +52,20 @@ describe("createTaskData", () => {
     const evalPrompts = data.evalPrompts(3, 0n);
     expect(evalPrompts).toHaveLength(3);
     for (const p of evalPrompts) expect(p).toHaveLength(16);
+  });
+
+  it("mixed: alternates language-modelling and arithmetic items, deterministic by seed", () => {
+    const options = { maxPromptTokens: 16, maxContinuationTokens: 24 };
+    const data = createTaskData("mixed", tokenizer, options);
+    const a = data.examples(7, 4n);
+    expect(a).toHaveLength(7);
+    expect(data.examples(7, 4n)).toEqual(a);
+    a.forEach(({ prompt }, i) => {
+      const isArithmetic = /^Question: .*Answer:$/s.test(tokenizer.decode(prompt));
+      expect(isArithmetic).toBe(i % 2 === 1);
+    });
+    expect(data.prompts(7, 4n)).toEqual(a.map((e) => e.prompt));
+    const lm = createTaskData("language-modelling", tokenizer, options).evalPrompts(2, 0n);
+    expect(data.evalPrompts(4, 0n).filter((_, i) => i % 2 === 0)).toEqual(lm);
   });
 });
