@@ -14,6 +14,7 @@ import {
 import { type CallOptions, resolveDeadline } from "./deadline.js";
 import { ServiceError, Status, toServiceError } from "./errors.js";
 import { type MessageLimits, messageLimitOptions } from "./message-limits.js";
+import { MessageQueue } from "./message-queue.js";
 
 export interface ClientOptions extends MessageLimits {
   /** Deadline of unary calls without their own (default 30 s). */
@@ -186,15 +187,19 @@ function callBidiStreaming(
     { deadline: resolveDeadline(options, defaultTimeoutMs) },
   );
   let open = true; // requests may still be written
+  const responses = new MessageQueue<unknown>();
   const onAbort = (): void => call.cancel();
-  if (signal?.aborted) call.cancel();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-  // Write errors surface as the call's status on the read side; swallow them here.
-  call.on("error", () => {});
   const close = (): void => {
     open = false;
     signal?.removeEventListener("abort", onAbort);
   };
+  if (signal?.aborted) call.cancel();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  call.on("data", (message) => responses.push(message));
+  call.on("end", () => responses.end());
+  call.on("error", (error) =>
+    responses.fail(signal?.aborted ? abortedError(signal, error) : toServiceError(error)),
+  );
   call.once("status", close);
   return {
     send(request) {
@@ -209,9 +214,7 @@ function callBidiStreaming(
     },
     async *[Symbol.asyncIterator]() {
       try {
-        for await (const message of call) yield message;
-      } catch (error) {
-        throw signal?.aborted ? abortedError(signal, error) : toServiceError(error);
+        yield* responses;
       } finally {
         close();
         call.cancel(); // no-op once the status arrived

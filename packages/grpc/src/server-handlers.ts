@@ -11,6 +11,7 @@ import type {
 } from "@grpc/grpc-js";
 import { type CallContext, createCallContext } from "./call-context.js";
 import { ServiceError, Status, toServiceError } from "./errors.js";
+import { MessageQueue } from "./message-queue.js";
 
 /** Called with every error that becomes INTERNAL (a bug, not a client mistake): its stack is not sent. */
 export type InternalErrorListener = (error: unknown, method: string) => void;
@@ -107,30 +108,23 @@ async function writeAll(
   if (!context.signal.aborted) call.end();
 }
 
-const ABORTED = Symbol("aborted");
-
 /**
  * The requests of a duplex call, each checked for being well-formed. Ends when the client half-closes;
  * throws the abort reason when the call is cancelled or its deadline passes (grpc-js does not always end
  * the readable side then, and a handler waiting for the next request must not wait forever).
  */
 async function* requestsOf(call: ServerDuplexStream<Message, Message>, signal: AbortSignal) {
-  // Not call[Symbol.asyncIterator]: that destroys the duplex when the requests end, and with it the
-  // writable side, so the responses still to come and the final status would never be sent.
-  const iterator: AsyncIterator<unknown> = call.iterator({ destroyOnReturn: false });
-  let onAbort = (): void => {};
-  const aborted = new Promise<typeof ABORTED>((resolve) => {
-    onAbort = () => resolve(ABORTED);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
+  const requests = new MessageQueue<unknown>();
+  const onAbort = (): void => requests.fail(signal.reason);
+  call.on("data", (request) => requests.push(request));
+  call.on("end", () => requests.end());
+  call.on("error", (error) => requests.fail(error));
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
   try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next === ABORTED) throw signal.reason;
-      if (next.done) return;
-      rejectMalformed(next.value);
-      yield next.value as Message;
+    for await (const request of requests) {
+      rejectMalformed(request);
+      yield request as Message;
     }
   } finally {
     signal.removeEventListener("abort", onAbort);
