@@ -4,7 +4,7 @@ import os from "node:os";
 import { dirname } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type ServiceClient, type ServiceMethods } from "@distillspec/grpc";
-import { defaultModelPaths } from "@distillspec/model";
+import { defaultModelPaths, servingDraftPath } from "@distillspec/model";
 import {
   ControllerService,
   DecodingMode,
@@ -272,7 +272,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   const paths = defaultModelPaths(options.modelsDir ?? "models");
   const checkpoints = {
     target: options.targetPath ?? paths.target,
-    draft: options.draftPath ?? paths.draft,
+    draft: options.draftPath ?? servingDraftPath(options.modelsDir ?? "models"),
     tokenizer: options.tokenizerPath ?? paths.tokenizer,
   };
   const startedAt = performance.now();

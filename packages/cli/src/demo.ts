@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import { createClient } from "@distillspec/grpc";
 import { ControllerService, DecodingMode } from "@distillspec/proto";
 import { formatTable } from "./format-table.js";
@@ -32,7 +33,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     log(
       `controller ${services.addresses.controller}: target ${topology.target?.parameterCount} params at ` +
         `${topology.targetAddresses.join(", ")}; draft ${topology.draft?.parameterCount} params at ` +
-        `${topology.draftAddresses.join(", ")}`,
+        `${topology.draftAddresses.join(", ")} (${relative(process.cwd(), services.checkpoints.draft)})`,
     );
     const rows: (string | number)[][] = [];
     for (const [i, text] of PROMPTS.entries()) {

@@ -76,7 +76,10 @@ program
   .option("--quick", "fewer prompts and shorter generations")
   .option("--models <dir>", "models directory (tokenizer.json)", "models")
   .option("--target <path>", "target checkpoint (default <models>/target.ckpt)")
-  .option("--draft <path>", "draft checkpoint (default <models>/draft.ckpt)")
+  .option(
+    "--draft <path>",
+    "draft checkpoint (default <models>/draft-distilled.ckpt if present, else draft.ckpt)",
+  )
   .option("--target-replicas <n>", "target-verifier processes", positiveInt)
   .option("--draft-replicas <n>", "draft-proposer processes", positiveInt)
   .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt)
@@ -145,7 +148,10 @@ program
   .description("run the controller, target-verifier and draft-proposer as separate processes until Ctrl-C")
   .option("--models <dir>", "models directory", "models")
   .option("--target <path>", "target checkpoint (default <models>/target.ckpt)")
-  .option("--draft <path>", "draft checkpoint (default <models>/draft.ckpt)")
+  .option(
+    "--draft <path>",
+    "draft checkpoint (default <models>/draft-distilled.ckpt if present, else draft.ckpt)",
+  )
   .option("--target-replicas <n>", "target-verifier processes", positiveInt, 1)
   .option("--draft-replicas <n>", "draft-proposer processes", positiveInt, 1)
   .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt, 1)

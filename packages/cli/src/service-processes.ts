@@ -5,7 +5,7 @@ import { constants } from "node:os";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { defaultModelPaths } from "@distillspec/model";
+import { defaultModelPaths, servingDraftPath } from "@distillspec/model";
 
 // Runs the three services as separate child processes, as they are deployed: each its own node process
 // and onnxruntime, talking over loopback gRPC. Used by `distillspec serve` and `bench serve`.
@@ -17,7 +17,7 @@ export interface ServiceProcessOptions {
   modelsDir?: string;
   /** Default `<modelsDir>/target.ckpt`. */
   targetCheckpoint?: string;
-  /** Default `<modelsDir>/draft.ckpt`. */
+  /** Default `<modelsDir>/draft-distilled.ckpt` if present, else `<modelsDir>/draft.ckpt`. */
   draftCheckpoint?: string;
   /** Default `<modelsDir>/tokenizer.json`. */
   tokenizer?: string;
@@ -51,6 +51,8 @@ export interface ServiceExit {
 
 export interface ServiceProcesses {
   addresses: { controller: string; targets: string[]; drafts: string[] };
+  /** The checkpoints the model services loaded (absolute paths). */
+  checkpoints: { target: string; draft: string };
   pids: { controller: number; targets: number[]; drafts: number[] };
   /** Resolves when a service exits before stop() was called (a crash); never resolves otherwise. */
   unexpectedExit: Promise<ServiceExit>;
@@ -220,7 +222,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
   const defaults = defaultModelPaths(modelsDir);
   // Absolute paths: the children need not share this process's idea of the working directory.
   const targetCheckpoint = resolve(options.targetCheckpoint ?? defaults.target);
-  const draftCheckpoint = resolve(options.draftCheckpoint ?? defaults.draft);
+  const draftCheckpoint = resolve(options.draftCheckpoint ?? servingDraftPath(modelsDir));
   const tokenizer = resolve(options.tokenizer ?? defaults.tokenizer);
   requireFile(targetCheckpoint, "target checkpoint");
   requireFile(draftCheckpoint, "draft checkpoint");
@@ -310,6 +312,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
     });
     return {
       addresses: { controller: `${host}:${controller.port}`, targets, drafts },
+      checkpoints: { target: targetCheckpoint, draft: draftCheckpoint },
       pids: {
         controller: controller.child.pid!,
         targets: services.slice(0, targetReplicas).map((s) => s.child.pid!),

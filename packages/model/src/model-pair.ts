@@ -1,7 +1,9 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { assertSameTokenizer, type Checkpoint, loadCheckpoint } from "./checkpoint.js";
 
-// The bundled default pair lives in models/: tokenizer.json, target.ckpt, draft.ckpt.
+// The bundled default pair lives in models/: tokenizer.json, target.ckpt, draft.ckpt (as pretrained), and
+// draft-distilled.ckpt (that draft distilled against the target, what the services serve by default).
 
 export interface ModelPair {
   target: Checkpoint;
@@ -20,5 +22,12 @@ export function defaultModelPaths(modelsDir = "models") {
     tokenizer: join(modelsDir, "tokenizer.json"),
     target: join(modelsDir, "target.ckpt"),
     draft: join(modelsDir, "draft.ckpt"),
+    distilledDraft: join(modelsDir, "draft-distilled.ckpt"),
   };
+}
+
+/** The draft the services serve by default: the distilled one when the directory has it. */
+export function servingDraftPath(modelsDir = "models"): string {
+  const paths = defaultModelPaths(modelsDir);
+  return existsSync(paths.distilledDraft) ? paths.distilledDraft : paths.draft;
 }
