@@ -27,7 +27,14 @@ async function run(request: Request) {
   let text = "";
   let stats: Extract<GenerateRequest["prompt"], never> | undefined;
   let final:
-    | { alpha: number; tau: number; acceptancePerPosition: number[]; finishReason: string }
+    | {
+        alpha: number;
+        tau: number;
+        acceptancePerPosition: number[];
+        finishReason: string;
+        lookaheadHits: number;
+        numRounds: number;
+      }
     | undefined;
   for await (const message of stack.controller.generate(request)) {
     if (message.event.case === "delta") {
@@ -69,6 +76,27 @@ describe("controller over gRPC", () => {
     const c = await run(request(8n));
     expect(a.ids).toEqual(b.ids);
     expect(c.ids).not.toEqual(a.ids);
+  });
+
+  it("lookahead changes no output, greedy or sampled, and reports the rounds it saved", async () => {
+    let hits = 0;
+    for (const [i, text] of prompts.entries()) {
+      const base = {
+        prompt: { case: "text" as const, value: text },
+        maxNewTokens: 24,
+        gamma: 1 + (i % 3),
+        sampling: { temperature: i % 2, seed: BigInt(i) },
+      };
+      const plain = await run(base);
+      const ahead = await run({ ...base, lookahead: true });
+      expect(ahead.ids).toEqual(plain.ids);
+      expect(plain.stats.lookaheadHits).toBe(0);
+      expect(ahead.stats.lookaheadHits).toBeLessThan(ahead.stats.numRounds);
+      hits += ahead.stats.lookaheadHits;
+    }
+    expect(hits).toBeGreaterThan(0);
+    expect(stack.verifier.info().activeSessions).toBe(0);
+    expect(stack.proposer.info().activeSessions).toBe(0);
   });
 
   it("stops after a stop sequence", async () => {

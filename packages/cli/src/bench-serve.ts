@@ -45,6 +45,8 @@ export interface ServeBenchSettings {
   draftReplicas: number;
   /** onnxruntime threads per model service. */
   threads: number;
+  /** Speculative requests draft the next block during verification (GenerateRequest.lookahead). */
+  lookahead: boolean;
 }
 
 export function serveBenchSettings(quick: boolean): ServeBenchSettings {
@@ -62,6 +64,8 @@ export function serveBenchSettings(quick: boolean): ServeBenchSettings {
     targetReplicas: 1,
     draftReplicas: 1,
     threads: 1,
+    // Off: on 2 shared cores drafting during verification slows the verification more than it saves.
+    lookahead: false,
   };
 }
 
@@ -137,6 +141,11 @@ export interface ServeBenchReport {
     verify_ms_over_target_step: number;
     /** Request/response exchanges with model services per round (one per service, on session streams). */
     model_round_trips: number;
+    /**
+     * Rounds whose proposal was drafted during the previous verification (lookahead), of all rounds.
+     * draft_ms (and so c) counts only the drafting the controller waited for.
+     */
+    lookahead_hit_rate: number;
     /** Median unary call (health check) from this process to the target-verifier: the floor of one RPC. */
     grpc_round_trip_ms: number;
   };
@@ -192,6 +201,7 @@ class SpecTotals {
   emitted = 0;
   draftNs = 0;
   targetNs = 0;
+  lookaheadHits = 0;
   acceptedPerPos: number[] = [];
   reachedPerPos: number[] = [];
 
@@ -207,6 +217,7 @@ class SpecTotals {
     this.emitted += s.numEmittedTokens;
     this.draftNs += Number(s.draftNs);
     this.targetNs += Number(s.targetNs);
+    this.lookaheadHits += s.lookaheadHits;
     s.numAcceptedTokensPerPos.forEach((n, i) => {
       const accepted = Number(n);
       const rate = s.acceptancePerPosition[i] ?? 0;
@@ -438,6 +449,7 @@ async function measure(
     prompt: { case: "text", value: prompt.text },
     maxNewTokens: s.maxNewTokens,
     gamma: s.gamma,
+    lookahead: s.lookahead,
     ...extra,
   });
   const sampledRequest = (prompt: HeldOutPrompt, i: number) =>
@@ -575,6 +587,7 @@ function buildReport(input: ReportInput): ServeBenchReport {
     verify_ms_over_target_step: 0,
     // Controller → draft-proposer Propose and controller → target-verifier Score.
     model_round_trips: 2,
+    lookahead_hit_rate: ratio(g.lookaheadHits, g.rounds),
     grpc_round_trip_ms: input.roundTripMs,
   };
   round.verify_ms_over_target_step = ratio(round.verify_ms, targetMsPerToken);
@@ -818,6 +831,7 @@ export function formatServeBenchReport(r: ServeBenchReport): string {
       `${r.quick ? ", quick" : ""}; ${f(r.duration_s, 0)} s`,
     `per round: ${f(round.draft_ms)} ms draft + ${f(round.verify_ms)} ms verify + ${f(round.other_ms)} ms other ` +
       `(empty gRPC call ${f(round.grpc_round_trip_ms)} ms), ` +
+      `lookahead ${s.lookahead ? `on, ${f(100 * round.lookahead_hit_rate, 0)}% of rounds drafted during the previous verification` : "off"}, ` +
       `${f(round.rounds_per_generation, 1)} rounds per generation; acceptance per position ` +
       `${r.acceptance_per_position.map((a) => f(a)).join(" ")}`,
     "",
@@ -837,6 +851,7 @@ export interface BenchServeCommandOptions {
   targetReplicas?: number;
   draftReplicas?: number;
   threads?: number;
+  lookahead?: boolean;
 }
 
 /** The CLI entry: runs the benchmark, writes the JSON report, prints the table. */
@@ -850,6 +865,7 @@ export async function benchServeCommand(opts: BenchServeCommandOptions): Promise
       ...(opts.targetReplicas ? { targetReplicas: opts.targetReplicas } : {}),
       ...(opts.draftReplicas ? { draftReplicas: opts.draftReplicas } : {}),
       ...(opts.threads ? { threads: opts.threads } : {}),
+      ...(opts.lookahead ? { lookahead: true } : {}),
     },
     log: (line) => console.error(line),
   });

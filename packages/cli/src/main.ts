@@ -83,6 +83,7 @@ program
   .option("--target-replicas <n>", "target-verifier processes", positiveInt)
   .option("--draft-replicas <n>", "draft-proposer processes", positiveInt)
   .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt)
+  .option("--lookahead", "speculative requests draft the next block during each verification")
   .action(async (opts) => {
     await benchServeCommand(opts);
   });

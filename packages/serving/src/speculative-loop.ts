@@ -26,6 +26,19 @@ export interface SpeculativeParams {
   signal?: AbortSignal;
   /** Checked after each batch of tokens is consumed, e.g. a stop sequence seen in the decoded text. */
   shouldStop?: () => boolean;
+  /**
+   * Overlap drafting with verification: while the target scores a block, the draft already proposes the
+   * next one, assuming the whole block and its own guess for the bonus token are accepted. When they are,
+   * the next round starts with its proposal ready. The output is unchanged (the early proposal is the one
+   * the draft would have made, same context and seed); the cost is one more draft step per round and
+   * wasted draft work when the guess misses.
+   */
+  lookahead?: boolean;
+}
+
+interface Proposal {
+  tokenIds: number[];
+  distributions: Float32Array[];
 }
 
 export type LoopEvent = { kind: "tokens"; tokens: number[] } | { kind: "done"; stats: LoopStats };
@@ -38,6 +51,8 @@ export interface LoopStats {
   wallNs: bigint;
   finishReason: "length" | "stop" | "context" | "cancelled";
   emitted: number;
+  /** Rounds that started with the proposal drafted during the previous verification. */
+  lookaheadHits: number;
 }
 
 /** A per-round seed for the draft's sampling, so one request seed fixes the whole output. */
@@ -71,6 +86,7 @@ export async function* speculativeGenerate(
     wallNs: 0n,
     finishReason: "length",
     emitted: 0,
+    lookaheadHits: 0,
   };
   const rng = createRng(seed);
   // Session ids are chosen here, so sessions can be released even if their creation call fails midway.
@@ -94,6 +110,7 @@ export async function* speculativeGenerate(
     const committed = [...prompt];
     let targetValid = prompt.length - 1; // cache prefix that still matches `committed`
     let draftValid = prompt.length - 1;
+    let prefetched: Proposal | undefined; // the next block, drafted during the last verification
     while (stats.emitted < params.maxNewTokens) {
       if (params.signal?.aborted) {
         stats.finishReason = "cancelled";
@@ -105,36 +122,64 @@ export async function* speculativeGenerate(
         break;
       }
       const gamma = Math.min(params.gamma, room - 1);
+      const drafted = params.lookahead === true && gamma > 0 ? gamma + 1 : gamma; // + a guess for the bonus
 
-      // propose
-      let proposal = { tokenIds: [] as number[], distributions: [] as Float32Array[] };
-      if (gamma > 0) {
+      // propose (unless the last round already did)
+      let proposal: Proposal = prefetched ?? { tokenIds: [], distributions: [] };
+      if (!prefetched && gamma > 0) {
         const t0 = process.hrtime.bigint();
         proposal = await draft.propose(
           draftSession.sessionId,
           committed.slice(draftValid),
-          gamma,
+          drafted,
           { ...sampling, seed: roundSeed(seed, stats.rounds) },
           draftValid,
         );
         stats.draftNs += process.hrtime.bigint() - t0;
       }
+      prefetched = undefined;
+      const draftTokens = proposal.tokenIds.slice(0, gamma);
+      const guess = drafted > gamma ? proposal.tokenIds[gamma] : undefined;
+      // What the draft's cache holds after proposing: every drafted token but the last was fed back.
+      const draftFed = committed.length + (guess === undefined ? gamma - 1 : gamma);
 
-      // score: one target pass over the committed tokens it lacks plus the proposals
+      // score: one target pass over the committed tokens it lacks plus the proposals; meanwhile the draft
+      // proposes the next block as if all of them and the guess were accepted
       const t1 = process.hrtime.bigint();
-      const scored = await target.score(
+      const scoring = target.score(
         targetSession.sessionId,
-        [...committed.slice(targetValid), ...proposal.tokenIds],
+        [...committed.slice(targetValid), ...draftTokens],
         sampling,
         targetValid,
       );
+      const nextRoom = Math.min(
+        params.maxNewTokens - stats.emitted - (gamma + 1),
+        params.contextLength - committed.length - (gamma + 1),
+      );
+      const ahead =
+        guess !== undefined && nextRoom >= params.gamma + 1
+          ? draft.propose(
+              draftSession.sessionId,
+              [guess],
+              params.gamma + 1,
+              { ...sampling, seed: roundSeed(seed, stats.rounds + 1) },
+              draftFed,
+            )
+          : undefined;
+      let scored: Awaited<typeof scoring>;
+      try {
+        scored = await scoring;
+      } catch (error) {
+        await ahead?.catch(() => {}); // the session stream must be idle before it is released
+        throw error;
+      }
       stats.targetNs += process.hrtime.bigint() - t1;
       const targetProbs = scored.distributions.slice(-(gamma + 1));
 
       // accept
       const result = verifyDraft({
-        draftTokens: proposal.tokenIds,
-        draftProbs: proposal.distributions,
+        draftTokens,
+        draftProbs: proposal.distributions.slice(0, gamma),
         targetProbs,
         rule,
         rng,
@@ -146,12 +191,24 @@ export async function* speculativeGenerate(
       const stopAt = emitted.findIndex((t) => stop.has(t));
       if (stopAt >= 0) emitted = emitted.slice(0, stopAt + 1);
       const accepted = Math.min(result.acceptedCount, emitted.length);
+      const hit = ahead !== undefined && emitted.length === gamma + 1 && emitted[gamma] === guess;
+      if (ahead) {
+        const t2 = process.hrtime.bigint();
+        try {
+          const next = await ahead;
+          if (hit) prefetched = next;
+        } catch (error) {
+          if (hit) throw error; // otherwise the early proposal was not needed
+        }
+        stats.draftNs += process.hrtime.bigint() - t2;
+      }
       targetValid = committed.length + accepted;
-      // The draft cached the committed tokens it was sent and its first γ−1 proposals.
-      if (gamma > 0) draftValid = Math.min(targetValid, committed.length + gamma - 1);
+      // (After a hit no propose call reads this: the next round's proposal is already drafted.)
+      draftValid = Math.min(targetValid, draftFed);
       committed.push(...emitted);
       stats.emitted += emitted.length;
       stats.rounds++;
+      if (hit) stats.lookaheadHits++;
       stats.metrics.record({ proposed: gamma, acceptedCount: accepted, emitted: emitted.length });
       yield { kind: "tokens", tokens: emitted };
       if (stopAt >= 0 || params.shouldStop?.()) {

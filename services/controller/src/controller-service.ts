@@ -153,6 +153,7 @@ export function controllerService(deps: ControllerDeps) {
       contextLength,
       signal: context.signal,
       shouldStop: () => stopped,
+      lookahead: request.lookahead,
     });
     for await (const event of events) {
       if (event.kind === "tokens") {
@@ -178,6 +179,7 @@ export function controllerService(deps: ControllerDeps) {
         wallNs: process.hrtime.bigint() - started,
         finishReason: stopped ? "stop" : stats.finishReason,
         promptTokens: prompt.length,
+        lookaheadHits: stats.lookaheadHits,
       };
       yield { event: { case: "stats" as const, value } };
     }
