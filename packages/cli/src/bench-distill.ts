@@ -30,14 +30,23 @@ import { formatTable } from "./format-table.js";
 // Everything runs in one process, side by side, so wall-clock ratios compare like with like.
 
 const DIVERGENCES = ["fkl", "rkl", "jsd", "tvd"] as const;
+/** The default grid; "teacher" and "mixture" (λ = 0.5 with fixed data) run when asked for (--generators). */
 const GENERATORS = ["fixed", "on-policy"] as const;
+const ALL_GENERATORS = ["fixed", "on-policy", "teacher", "mixture"] as const;
+
+/** Options per generator: sampled continuations as long as the evaluation's, at T = 1. */
+function generatorOptions(id: string): Record<string, unknown> {
+  if (id === "fixed") return {};
+  const sampled = { maxNewTokens: 48, temperature: 1 };
+  return id === "mixture" ? { lambda: 0.5, other: "fixed", ...sampled } : sampled;
+}
 /** Task data as the distiller service builds it; 48-token continuations match the evaluation length. */
 const TASK_OPTIONS = { maxContinuationTokens: 48 };
 const EVAL_SEED = 0n;
 
 const PLUGINS = [
   ...DIVERGENCES.map((d) => `@distillspec/divergence-${d}`),
-  ...GENERATORS.map((g) => `@distillspec/data-generator-${g}`),
+  ...ALL_GENERATORS.map((g) => `@distillspec/data-generator-${g}`),
   "@distillspec/acceptance-lenience",
 ];
 
@@ -130,7 +139,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
           const generator = host.create(
             "data-generator",
             generatorId,
-            generatorId === "fixed" ? {} : { maxNewTokens: 48, temperature: 1 },
+            generatorOptions(generatorId),
           ) as DataGenerator;
           const outDir = join(workDir, `${task}-${divergenceId}-${generatorId}`);
           const config: DistillationConfig = {

@@ -101,7 +101,10 @@ program
   .option("--keep-drafts <dir>", "keep each run's final draft checkpoint in this directory")
   .option("--tasks <list>", "comma-separated: arithmetic,language-modelling")
   .option("--divergences <list>", "comma-separated divergence ids (fkl,rkl,jsd,tvd)")
-  .option("--generators <list>", "comma-separated data-generator ids (fixed,on-policy)")
+  .option(
+    "--generators <list>",
+    "comma-separated data-generator ids (default fixed,on-policy; also teacher, mixture)",
+  )
   .action(async (opts) => {
     await benchDistillCommand(opts);
   });

@@ -15,11 +15,11 @@ describe("bench distill", () => {
       models: { tokenizer, target: checkpoint(1), draft: checkpoint(2) },
       tasks: ["arithmetic"],
       divergences: ["fkl"],
-      generators: ["on-policy"],
+      generators: ["on-policy", "teacher", "mixture"],
       steps: 2,
       log: () => {},
     });
-    expect(report.runs).toHaveLength(1);
+    expect(report.runs.map((r) => r.generator)).toEqual(["on-policy", "teacher", "mixture"]);
     for (const value of [
       report.tau_gain_greedy,
       report.tau_gain_sampled,
