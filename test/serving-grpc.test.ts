@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -251,6 +251,27 @@ describe("model services over gRPC", () => {
       ).rejects.toMatchObject({
         code: Status.FAILED_PRECONDITION,
       });
+      // The file's bytes instead of a path (no shared filesystem): same checks, same swap.
+      const bytes = new Uint8Array(await readFile(join(dir, "draft.ckpt")));
+      const byBytes = await stack.draftClient.reload({ checkpoint: bytes });
+      expect(byBytes.model?.modelVersion).toBe(reloaded.model!.modelVersion + 1n);
+      await expect(
+        stack.draftClient.reload({ checkpoint: new Uint8Array(await readFile(join(dir, "other.ckpt"))) }),
+      ).rejects.toMatchObject({
+        code: Status.FAILED_PRECONDITION,
+        message: expect.stringMatching(/tokenizer mismatch/),
+      });
+      await expect(stack.draftClient.reload({ checkpoint: bytes.subarray(0, 100) })).rejects.toMatchObject({
+        code: Status.FAILED_PRECONDITION,
+        message: expect.stringMatching(/truncated|bad|checkpoint/),
+      });
+      await expect(stack.draftClient.reload({})).rejects.toMatchObject({
+        code: Status.INVALID_ARGUMENT,
+        message: expect.stringMatching(/exactly one of checkpoint_path and checkpoint/),
+      });
+      await expect(
+        stack.draftClient.reload({ checkpointPath: join(dir, "draft.ckpt"), checkpoint: bytes }),
+      ).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -412,14 +412,14 @@ function float16Bytes(values: Float32Array, name: string, fail: Fail): Uint8Arra
 }
 
 function decodeFloat32(raw: Uint8Array): Float32Array {
-  // slice() copies into a fresh, aligned buffer the caller owns.
-  if (HOST_LITTLE_ENDIAN) return new Float32Array(raw.slice().buffer);
+  // new Uint8Array(view) copies into a fresh, aligned buffer (a Node Buffer's slice() would not copy).
+  if (HOST_LITTLE_ENDIAN) return new Float32Array(new Uint8Array(raw).buffer);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   return Float32Array.from({ length: raw.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }
 
 function decodeFloat16(raw: Uint8Array): Float32Array {
-  if (HOST_LITTLE_ENDIAN) return float16ToFloat32(new Uint16Array(raw.slice().buffer));
+  if (HOST_LITTLE_ENDIAN) return float16ToFloat32(new Uint16Array(new Uint8Array(raw).buffer));
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   return float16ToFloat32(
     Uint16Array.from({ length: raw.byteLength / 2 }, (_, i) => view.getUint16(i * 2, true)),

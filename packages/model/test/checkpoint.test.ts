@@ -142,6 +142,18 @@ describe("checkpoint round trip", () => {
     expect(s32 - s16).toBeGreaterThan(2 * parameterCount(config) - 64 * src.weights.size);
   });
 
+  it("reads bytes at any offset, including a Node Buffer inside a larger pool (as gRPC delivers them)", () => {
+    for (const dtype of ["float32", "float16"] as const) {
+      const src = input({ dtype });
+      const bytes = encodeCheckpoint(src);
+      const pool = Buffer.alloc(bytes.byteLength + 7);
+      pool.set(bytes, 3);
+      const ckpt = readCheckpointBytes(pool.subarray(3, 3 + bytes.byteLength));
+      expect(ckpt.weights.get("tok_emb")).toEqual(readCheckpointBytes(bytes).weights.get("tok_emb"));
+      expect(ckpt.weights.get("tok_emb")?.length).toBeGreaterThan(0);
+    }
+  });
+
   it("normalises the tokenizer identity to lower case and defaults metadata to {}", () => {
     const bytes = encodeCheckpoint({
       config,

@@ -17,6 +17,7 @@ import {
   type ModelServiceOptions,
   parameterCount,
   promptSeed,
+  readCheckpointBytes,
   SessionStore,
 } from "@distillspec/model";
 
@@ -252,8 +253,10 @@ export class DraftProposer {
   }
 
   /** Loads `path` and serves it to new sessions; refuses a checkpoint with another tokenizer. */
-  async reload(path: string): Promise<ReturnType<DraftProposer["info"]>> {
-    const checkpoint = await loadCheckpoint(path);
+  /** Swaps in the checkpoint at `source` (a path, or the file's bytes) for new sessions. */
+  async reload(source: string | Uint8Array): Promise<ReturnType<DraftProposer["info"]>> {
+    const checkpoint =
+      typeof source === "string" ? await loadCheckpoint(source) : readCheckpointBytes(source, "(sent bytes)");
     assertSameTokenizer(checkpoint, this.current.checkpoint, ["new draft", "serving draft"]);
     const slot = await DraftProposer.slot(checkpoint, this.current.version + 1, this.options);
     this.retired.add(this.current);

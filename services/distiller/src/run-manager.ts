@@ -366,12 +366,11 @@ export class RunManager {
     if (run.best === null) throw failedPrecondition(`run ${runId} has no best checkpoint yet`);
     if (run.draftAddresses.length === 0)
       throw failedPrecondition(`run ${runId} names no draft_addresses to publish to`);
-    const path = runPaths(run.dir).best;
+    // The bytes, not a path: the draft-proposers need not share a filesystem with the distiller.
+    const checkpoint = new Uint8Array(await readFile(runPaths(run.dir).best));
     const clients = run.draftAddresses.map((a) => createClient(DraftProposerService, a));
     try {
-      const answers = await Promise.all(
-        clients.map((c) => c.reload({ checkpointPath: path }, { timeoutMs })),
-      );
+      const answers = await Promise.all(clients.map((c) => c.reload({ checkpoint }, { timeoutMs })));
       return answers.map((a, i) => {
         if (!a.model)
           throw new Error(`draft-proposer ${run.draftAddresses[i]} answered Reload without model info`);

@@ -97,8 +97,10 @@ export function draftProposerService(proposer: DraftProposer) {
     },
 
     reload: async (request) => {
-      if (!request.checkpointPath) throw invalidArgument("checkpoint_path is required");
-      await proposer.reload(request.checkpointPath);
+      const byPath = request.checkpointPath !== "";
+      const byBytes = request.checkpoint.byteLength > 0;
+      if (byPath === byBytes) throw invalidArgument("give exactly one of checkpoint_path and checkpoint");
+      await proposer.reload(byPath ? request.checkpointPath : request.checkpoint);
       return { model: modelInfo() };
     },
 
