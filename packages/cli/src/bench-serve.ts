@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type ServiceClient, type ServiceMethods } from "@distillspec/grpc";
 import { defaultModelPaths, servingDraftPath } from "@distillspec/model";
 import {
   ControllerService,
   DecodingMode,
+  DraftProposerService,
   type GenerateRequestSchema,
   type GenerationStats,
   Health,
@@ -73,7 +74,10 @@ export interface ServeBenchOptions {
   quick?: boolean;
   modelsDir?: string;
   targetPath?: string;
+  /** Default: the distilled draft when models/ has one, else the pretrained draft. */
   draftPath?: string;
+  /** Compared against a distilled serving draft (default `<models>/draft.ckpt`). */
+  baseDraftPath?: string;
   tokenizerPath?: string;
   settings?: Partial<ServeBenchSettings>;
   /** Progress lines; silent when omitted. */
@@ -150,6 +154,11 @@ export interface ServeBenchReport {
     grpc_round_trip_ms: number;
   };
   greedy_outputs_identical: number;
+  /**
+   * When the serving draft is a distilled one: the main comparison repeated with the draft it came from,
+   * hot-swapped into the same services (null otherwise).
+   */
+  non_distilled: NonDistilledComparison | null;
   gamma_sweep: SweepPoint[];
   throughput_tokens_per_s_1: number;
   throughput_tokens_per_s_16: number;
@@ -260,6 +269,66 @@ const sameTokens = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((t, i) => t === b[i]);
 
 /** Target-only and speculative on the same request, the order alternating with `targetFirst`. */
+type RequestExtra = Pick<Request, "gamma" | "maxNewTokens" | "sampling">;
+
+function benchRequest(s: ServeBenchSettings, prompt: HeldOutPrompt, extra: RequestExtra = {}): Request {
+  return {
+    prompt: { case: "text", value: prompt.text },
+    maxNewTokens: s.maxNewTokens,
+    gamma: s.gamma,
+    lookahead: s.lookahead,
+    ...extra,
+  };
+}
+
+function sampledBenchRequest(s: ServeBenchSettings, prompt: HeldOutPrompt, i: number): Request {
+  return benchRequest(s, prompt, {
+    sampling: { temperature: s.temperature, seed: BigInt(s.seed * 1000 + i) },
+  });
+}
+
+/**
+ * The main comparison again with another draft hot-swapped into every draft-proposer (Reload), then the
+ * serving draft swapped back: what distillation changed, measured on the same services and prompts.
+ */
+async function measureOtherDraft(
+  controller: Controller,
+  draftAddresses: readonly string[],
+  other: string,
+  serving: string,
+  prompts: HeldOutPrompt[],
+  s: ServeBenchSettings,
+) {
+  const clients = draftAddresses.map((a) => createClient(DraftProposerService, a));
+  const reloadAll = (path: string) =>
+    Promise.all(clients.map((c) => c.reload({ checkpointPath: resolve(path) })));
+  try {
+    await reloadAll(other);
+    const greedy = { targetOnly: new Totals(), speculative: new SpecTotals() };
+    const sampled = { targetOnly: new Totals(), speculative: new SpecTotals() };
+    for (const [i, prompt] of prompts.entries()) {
+      const g = await pair(controller, benchRequest(s, prompt), i % 2 === 0);
+      greedy.targetOnly.add(g.targetOnly);
+      greedy.speculative.add(g.speculative);
+      const t = await pair(controller, sampledBenchRequest(s, prompt, i), i % 2 === 1);
+      sampled.targetOnly.add(t.targetOnly);
+      sampled.speculative.add(t.speculative);
+    }
+    return {
+      checkpoint: other,
+      alpha: greedy.speculative.alpha,
+      tau: greedy.speculative.tau,
+      alpha_sampled: sampled.speculative.alpha,
+      tau_sampled: sampled.speculative.tau,
+      speedup_greedy: ratio(greedy.targetOnly.wallMs, greedy.speculative.wallMs),
+      speedup_sampled: ratio(sampled.targetOnly.wallMs, sampled.speculative.wallMs),
+    };
+  } finally {
+    await reloadAll(serving);
+    for (const c of clients) c.$close();
+  }
+}
+
 async function pair(controller: Controller, request: Request, targetFirst: boolean) {
   const targetOnly = { ...request, mode: DecodingMode.TARGET_ONLY };
   const speculative = { ...request, mode: DecodingMode.SPECULATIVE };
@@ -328,6 +397,22 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     const measured = measure(controller, services.pids, fitted, s, log);
     measured.catch(() => {}); // after a crash its calls fail too; the crash is the error to report
     const result = await Promise.race([measured, crashed]);
+    // Serving a distilled draft: the same comparison with the draft it was distilled from.
+    const base = options.baseDraftPath ?? paths.draft;
+    let nonDistilled: NonDistilledComparison | null = null;
+    if (resolve(base) !== resolve(checkpoints.draft)) {
+      log(`the same prompts with the non-distilled draft (${base}), hot-swapped in`);
+      const other = measureOtherDraft(
+        controller,
+        services.addresses.drafts,
+        base,
+        checkpoints.draft,
+        fitted,
+        s,
+      );
+      other.catch(() => {});
+      nonDistilled = await Promise.race([other, crashed]);
+    }
     const roundTripMs = await grpcRoundTripMs(services.addresses.targets[0]);
     const target = modelSummary(topology.target);
     const draft = modelSummary(topology.draft);
@@ -340,6 +425,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
       prompts,
       trimmed,
       result,
+      nonDistilled,
       roundTripMs,
       loadavgAtStart,
       durationS: (performance.now() - startedAt) / 1000,
@@ -442,18 +528,8 @@ async function measure(
   s: ServeBenchSettings,
   log: (line: string) => void,
 ): Promise<Measurements> {
-  const request = (
-    prompt: HeldOutPrompt,
-    extra: Pick<Request, "gamma" | "maxNewTokens" | "sampling"> = {},
-  ): Request => ({
-    prompt: { case: "text", value: prompt.text },
-    maxNewTokens: s.maxNewTokens,
-    gamma: s.gamma,
-    lookahead: s.lookahead,
-    ...extra,
-  });
-  const sampledRequest = (prompt: HeldOutPrompt, i: number) =>
-    request(prompt, { sampling: { temperature: s.temperature, seed: BigInt(s.seed * 1000 + i) } });
+  const request = (prompt: HeldOutPrompt, extra: RequestExtra = {}) => benchRequest(s, prompt, extra);
+  const sampledRequest = (prompt: HeldOutPrompt, i: number) => sampledBenchRequest(s, prompt, i);
 
   // Warm-up (untimed): onnxruntime sessions, JIT, gRPC channels, and batched shapes of the concurrent run.
   log("warm-up");
@@ -554,6 +630,8 @@ async function grpcRoundTripMs(address: string): Promise<number> {
   }
 }
 
+type NonDistilledComparison = Awaited<ReturnType<typeof measureOtherDraft>>;
+
 interface ReportInput {
   quick: boolean;
   s: ServeBenchSettings;
@@ -563,6 +641,7 @@ interface ReportInput {
   prompts: HeldOutPrompt[];
   trimmed: number;
   result: Measurements;
+  nonDistilled: NonDistilledComparison | null;
   roundTripMs: number;
   loadavgAtStart: number[];
   durationS: number;
@@ -646,6 +725,7 @@ function buildReport(input: ReportInput): ServeBenchReport {
     efficiency,
     round,
     greedy_outputs_identical: greedy.identical,
+    non_distilled: input.nonDistilled,
     gamma_sweep: gammaSweep,
     throughput_tokens_per_s_1: tps1,
     throughput_tokens_per_s_16: tpsN,
@@ -829,6 +909,15 @@ export function formatServeBenchReport(r: ServeBenchReport): string {
       .map(([k, v]) => `${v} ${k}`)
       .join(", ")}), sampled T = ${s.temperature}, ${s.concurrency} concurrent streams` +
       `${r.quick ? ", quick" : ""}; ${f(r.duration_s, 0)} s`,
+    ...(r.non_distilled
+      ? [
+          `distilled draft: α ${f(r.alpha)} / ${f(r.alpha_sampled)} (greedy / T = ${s.temperature}), τ ${f(r.tau)} / ` +
+            `${f(r.tau_sampled)}, speedup ${f(r.speedup_greedy)} / ${f(r.speedup_sampled)}; non-distilled ` +
+            `(${r.non_distilled.checkpoint}, hot-swapped in): α ${f(r.non_distilled.alpha)} / ` +
+            `${f(r.non_distilled.alpha_sampled)}, τ ${f(r.non_distilled.tau)} / ${f(r.non_distilled.tau_sampled)}, ` +
+            `speedup ${f(r.non_distilled.speedup_greedy)} / ${f(r.non_distilled.speedup_sampled)}`,
+        ]
+      : []),
     `per round: ${f(round.draft_ms)} ms draft + ${f(round.verify_ms)} ms verify + ${f(round.other_ms)} ms other ` +
       `(empty gRPC call ${f(round.grpc_round_trip_ms)} ms), ` +
       `lookahead ${s.lookahead ? `on, ${f(100 * round.lookahead_hit_rate, 0)}% of rounds drafted during the previous verification` : "off"}, ` +

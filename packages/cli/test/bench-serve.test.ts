@@ -22,12 +22,14 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "distillspec-bench-serve-"));
   const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
   await tokenizer.save(join(dir, "tokenizer.json"));
+  // A distilled draft next to the pretrained one: served by default, compared against the other.
   for (const [role, seed] of [
     ["target", 1],
     ["draft", 2],
+    ["draft-distilled", 3],
   ] as const) {
     const config: ModelConfig = {
-      name: `tiny-${role}`,
+      name: role === "target" ? "tiny-target" : "tiny-draft",
       vocabSize: tokenizer.vocabSize,
       contextLength: 128,
       layers: 2,
@@ -93,6 +95,11 @@ describe("runServeBench", () => {
       for (const value of Object.values(point)) expect(Number.isFinite(value)).toBe(true);
     expect(report.models.target).toEqual({ name: "tiny-target", params: expect.any(Number) });
     expect(report.models.draft.name).toBe("tiny-draft");
+    expect(report.checkpoints.draft).toBe(join(dir, "draft-distilled.ckpt"));
+    expect(report.non_distilled?.checkpoint).toBe(join(dir, "draft.ckpt"));
+    for (const value of Object.values(report.non_distilled ?? {}))
+      if (typeof value === "number") expect(Number.isFinite(value)).toBe(true);
+    expect(report.non_distilled?.tau).toBeGreaterThanOrEqual(1);
     expect(report.prompt_sources).toEqual({ sotu: 1, arithmetic: 1 });
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.machine.loadavg_at_start).toHaveLength(3);
@@ -108,6 +115,7 @@ describe("runServeBench", () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     const table = formatServeBenchReport(report);
     expect(table).toMatch(/speedup_greedy\s+[\d.]+\s+≥ 1.8\s+(pass|FAIL)/);
+    expect(table).toMatch(/non-distilled \(.*draft\.ckpt, hot-swapped in\)/);
     expect(table).toMatch(/throughput_gain_16\s+[\d.]+\s+≥ 3\s+(pass|FAIL)/);
     if (process.platform === "linux") {
       for (const share of Object.values(report.throughput_cpu!.concurrent)) {
