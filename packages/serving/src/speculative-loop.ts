@@ -203,8 +203,9 @@ export async function* speculativeGenerate(
         stats.draftNs += process.hrtime.bigint() - t2;
       }
       targetValid = committed.length + accepted;
-      // (After a hit no propose call reads this: the next round's proposal is already drafted.)
-      draftValid = Math.min(targetValid, draftFed);
+      // Without a proposal the draft's cache is unchanged. (After a hit no propose call reads draftValid:
+      // the next round's proposal is already drafted.)
+      if (gamma > 0) draftValid = Math.min(targetValid, draftFed);
       committed.push(...emitted);
       stats.emitted += emitted.length;
       stats.rounds++;
