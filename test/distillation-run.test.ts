@@ -186,6 +186,24 @@ describe("runDistillation", () => {
     expect(after.alpha).toBeGreaterThan(before.alpha + 0.05);
   });
 
+  it("evaluation stops at the stop tokens, as serving does", async () => {
+    const prompt = pool[0].prompt;
+    const [first] = await verifier.sample([prompt], 1, { temperature: 0 });
+    const request = { prompts: [prompt], gamma: 4, temperature: 0, maxNewTokens: 20, seed: 1n };
+    const free = await createInProcessEvaluator({ target: verifier, draft: startDraft })(
+      startDraft.weights,
+      request,
+    );
+    const stopped = await createInProcessEvaluator({
+      target: verifier,
+      draft: startDraft,
+      stopTokenIds: [first[0]],
+    })(startDraft.weights, request);
+    // The first token emitted is the stop token: one round, one token.
+    expect(stopped.tau).toBe(1);
+    expect(free.tau).toBeGreaterThan(1);
+  });
+
   it("refuses a bad config with a RangeError naming the field", async () => {
     const outDir = join(root, "bad");
     const attempt = (patch: Partial<DistillationConfig>) =>

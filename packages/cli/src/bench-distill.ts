@@ -60,6 +60,7 @@ export interface DistillBenchOptions {
   generators?: readonly string[];
   steps?: number;
   learningRate?: number;
+  warmupSteps?: number;
   /** Copy each run's final draft here as <task>-<divergence>-<generator>.ckpt. */
   keepDraftsDir?: string;
   log?: (line: string) => void;
@@ -88,7 +89,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
     batchSize: quick ? 4 : 8,
     seqLen: 128,
     learningRate: options.learningRate ?? 1e-3,
-    warmupSteps: quick ? 1 : 5,
+    warmupSteps: options.warmupSteps ?? (quick ? 1 : 5),
     evalPrompts: quick ? 3 : 12,
     evalMaxNewTokens: quick ? 16 : 48,
     gamma: 4,
@@ -103,6 +104,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
     target: verifier,
     draft: { config: draft.config, tokenizerIdentity: draft.tokenizerIdentity },
     targetContextLength: target.config.contextLength,
+    stopTokenIds: [tokenizer.eosId],
   });
   const measure = async (weights: Weights, prompts: number[][], temperature: number) =>
     evaluate(weights, {
@@ -463,6 +465,7 @@ export async function benchDistillCommand(opts: {
   models?: string;
   steps?: number;
   lr?: number;
+  warmup?: number;
   keepDrafts?: string;
   tasks?: string;
   divergences?: string;
@@ -482,6 +485,7 @@ export async function benchDistillCommand(opts: {
     modelsDir: opts.models,
     steps: opts.steps,
     learningRate: opts.lr,
+    warmupSteps: opts.warmup,
     keepDraftsDir: opts.keepDrafts,
     tasks: tasks as DistillTask[] | undefined,
     divergences: list(opts.divergences),

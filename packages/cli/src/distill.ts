@@ -36,6 +36,7 @@ export interface DistillCommandOptions {
   batch?: number;
   seqLen?: number;
   lr?: number;
+  warmup?: number;
   temperature?: number;
   evalEvery?: number;
   evalPrompts?: number;
@@ -56,6 +57,7 @@ export const DISTILL_DEFAULTS = {
   batch: 8,
   seqLen: 128,
   lr: 2e-3,
+  warmup: 5,
   temperature: 1,
   evalEvery: 250,
   evalPrompts: 16,
@@ -125,7 +127,7 @@ export async function distillCommand(opts: DistillCommandOptions): Promise<Disti
       batchSize: opts.batch ?? DISTILL_DEFAULTS.batch,
       seqLen: opts.seqLen ?? DISTILL_DEFAULTS.seqLen,
       learningRate: opts.lr ?? DISTILL_DEFAULTS.lr,
-      warmupSteps: 5,
+      warmupSteps: opts.warmup ?? DISTILL_DEFAULTS.warmup,
       evalInterval: opts.evalEvery ?? DISTILL_DEFAULTS.evalEvery,
       evalPrompts: data.evalPrompts(opts.evalPrompts ?? DISTILL_DEFAULTS.evalPrompts, 0n),
       evalMaxNewTokens: CONTINUATION_TOKENS,
@@ -154,6 +156,7 @@ export async function distillCommand(opts: DistillCommandOptions): Promise<Disti
           target: verifier,
           draft: { config: draft.config, tokenizerIdentity: draft.tokenizerIdentity },
           targetContextLength: target.config.contextLength,
+          stopTokenIds: [tokenizer.eosId],
         }),
         threads,
       },

@@ -98,6 +98,7 @@ program
   .option("--models <dir>", "models directory", "models")
   .option("--steps <n>", "distillation steps per run", positiveInt)
   .option("--lr <x>", "peak learning rate", positiveNumber)
+  .option("--warmup <n>", "linear warm-up steps", Number)
   .option("--keep-drafts <dir>", "keep each run's final draft checkpoint in this directory")
   .option("--tasks <list>", "comma-separated: arithmetic,language-modelling")
   .option("--divergences <list>", "comma-separated divergence ids (fkl,rkl,jsd,tvd)")
@@ -125,6 +126,7 @@ program
   .option("--batch <n>", "sequences per step", positiveInt, d.batch)
   .option("--seq-len <n>", "tokens per sequence", positiveInt, d.seqLen)
   .option("--lr <x>", "peak learning rate", positiveNumber, d.lr)
+  .option("--warmup <n>", "linear warm-up steps before the cosine decay", Number, d.warmup)
   .option(
     "--temperature <t>",
     "decoding temperature the draft is distilled for (0 = greedy)",

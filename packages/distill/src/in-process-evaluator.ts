@@ -27,6 +27,11 @@ export interface InProcessEvaluatorOptions {
   draft: { config: ModelConfig; tokenizerIdentity: string };
   /** The target's context length, when shorter than the draft's. */
   targetContextLength?: number;
+  /**
+   * Decoding stops at these (end of text), as serving does. Without them, α would also count whatever the
+   * models babble after the end of an answer, which distillation data never covers.
+   */
+  stopTokenIds?: readonly number[];
   threads?: number;
 }
 
@@ -49,6 +54,7 @@ export function createInProcessEvaluator(options: InProcessEvaluatorOptions): Dr
           maxNewTokens: request.maxNewTokens,
           gamma: request.gamma,
           sampling: { temperature: request.temperature, seed: request.seed + BigInt(i) },
+          stopTokenIds: options.stopTokenIds,
           contextLength,
         })) {
           if (event.kind === "done") total.merge(event.stats.metrics);

@@ -198,6 +198,7 @@ export function createRemoteDeps(options: RemoteDepsOptions): DistillationDeps {
       target,
       draft: { config: draftCheckpoint.config, tokenizerIdentity: draftCheckpoint.tokenizerIdentity },
       targetContextLength: connection.target.contextLength,
+      stopTokenIds: stops,
       threads: options.threads,
     }),
   };
