@@ -521,6 +521,9 @@ export const DistillerService: GenService<{
     output: typeof ListPluginsResponseSchema;
   },
   /**
+   * Sends the run's best checkpoint (its bytes) to every draft-proposer of the run (Reload), so the
+   * controller serves it without a restart; the draft-proposers need not share a filesystem with it.
+   *
    * @generated from rpc distillspec.v1.DistillerService.PublishRun
    */
   publishRun: {
