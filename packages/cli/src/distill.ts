@@ -49,17 +49,18 @@ export interface DistillCommandOptions {
   signal?: AbortSignal;
 }
 
+/** The recipe of the shipped models/draft-distilled.ckpt (see models/README.md). */
 export const DISTILL_DEFAULTS = {
   task: "mixed",
-  divergence: "tvd",
+  divergence: "jsd",
   generator: "on-policy",
-  steps: 1500,
+  steps: 1200,
   batch: 8,
   seqLen: 128,
-  lr: 2e-3,
-  warmup: 5,
+  lr: 5e-4,
+  warmup: 30,
   temperature: 1,
-  evalEvery: 250,
+  evalEvery: 200,
   evalPrompts: 16,
   seed: 11,
   threads: 2,

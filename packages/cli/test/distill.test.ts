@@ -47,7 +47,7 @@ describe("distill command", () => {
     const written = await loadCheckpoint(out);
     const start = await loadCheckpoint(draftPath);
     const distilled = written.metadata.distilled as Record<string, unknown>;
-    expect(distilled).toMatchObject({ task: "mixed", divergence: "tvd", generator: "on-policy", steps: 4 });
+    expect(distilled).toMatchObject({ task: "mixed", divergence: "jsd", generator: "on-policy", steps: 4 });
     expect(written.metadata.role).toBe("draft.ckpt");
     expect(outcome.best?.alpha).toBeGreaterThanOrEqual(outcome.baseline?.alpha ?? 0);
     // The best is either the starting draft (step 0) or a trained one; after training it differs.
