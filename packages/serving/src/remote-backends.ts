@@ -1,5 +1,11 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { type CallOptions, LockstepStream, type ServiceClient, type ServiceMethods } from "@distillspec/grpc";
+import {
+  type BidiCall,
+  type CallOptions,
+  LockstepStream,
+  type ServiceClient,
+  type ServiceMethods,
+} from "@distillspec/grpc";
 import {
   type DraftProposerService,
   distributionFromWire,
@@ -20,11 +26,8 @@ import type { DraftBackend, SeededSampling, TargetBackend } from "./backends.js"
 export type TargetClient = ServiceClient<ServiceMethods<typeof TargetVerifierService>>;
 export type DraftClient = ServiceClient<ServiceMethods<typeof DraftProposerService>>;
 
-type TargetStream = LockstepStream<MessageInitShape<typeof ScoreSessionRequestSchema>, ScoreSessionResponse>;
-type DraftStream = LockstepStream<
-  MessageInitShape<typeof ProposeSessionRequestSchema>,
-  ProposeSessionResponse
->;
+type TargetStreamRequest = MessageInitShape<typeof ScoreSessionRequestSchema>;
+type DraftStreamRequest = MessageInitShape<typeof ProposeSessionRequestSchema>;
 
 const wireSampling = (s: SeededSampling) => ({
   temperature: s.temperature,
@@ -34,16 +37,24 @@ const wireSampling = (s: SeededSampling) => ({
 });
 
 /** The open session streams of one backend, by session id. */
-class SessionStreams<S extends { close(): Promise<void> }> {
-  private readonly streams = new Map<string, S>();
+class SessionStreams<In, Out extends { step: { case: string | undefined; value?: unknown } }> {
+  private readonly streams = new Map<string, LockstepStream<In, Out>>();
 
-  open(sessionId: string, stream: S): S {
+  /** Opens the session on a new stream (`request` is its "open" message) and returns the "opened" answer. */
+  async open(
+    sessionId: string,
+    call: BidiCall<In, Out>,
+    request: In,
+  ): Promise<{ sessionId: string; length: number }> {
     if (this.streams.has(sessionId)) throw new RangeError(`session ${sessionId} is already open`);
+    const stream = new LockstepStream(call);
     this.streams.set(sessionId, stream);
-    return stream;
+    const { step } = await stream.request(request);
+    if (step.case !== "opened") throw unexpected("opened", step.case);
+    return step.value as { sessionId: string; length: number };
   }
 
-  get(sessionId: string): S {
+  get(sessionId: string): LockstepStream<In, Out> {
     const stream = this.streams.get(sessionId);
     if (!stream) throw new RangeError(`no open session ${sessionId}`);
     return stream;
@@ -66,16 +77,12 @@ export function remoteTarget(
   callOptions: () => CallOptions,
   vocabSize: number,
 ): TargetBackend {
-  const sessions = new SessionStreams<TargetStream>();
+  const sessions = new SessionStreams<TargetStreamRequest, ScoreSessionResponse>();
   return {
-    createSession: async (tokens, sessionId) => {
-      const stream = sessions.open(sessionId, new LockstepStream(client.scoreSession(callOptions())));
-      const { step } = await stream.request({
+    createSession: (tokens, sessionId) =>
+      sessions.open(sessionId, client.scoreSession(callOptions()), {
         step: { case: "open", value: { tokens: [...tokens], sessionId } },
-      });
-      if (step.case !== "opened") throw unexpected("opened", step.case);
-      return step.value;
-    },
+      }),
     score: async (sessionId, tokens, sampling, truncateTo) => {
       const { step } = await sessions.get(sessionId).request({
         step: { case: "score", value: { tokens: [...tokens], sampling: wireSampling(sampling), truncateTo } },
@@ -108,16 +115,12 @@ export function remoteDraft(
   callOptions: () => CallOptions,
   vocabSize: number,
 ): DraftBackend {
-  const sessions = new SessionStreams<DraftStream>();
+  const sessions = new SessionStreams<DraftStreamRequest, ProposeSessionResponse>();
   return {
-    createSession: async (tokens, sessionId) => {
-      const stream = sessions.open(sessionId, new LockstepStream(client.proposeSession(callOptions())));
-      const { step } = await stream.request({
+    createSession: (tokens, sessionId) =>
+      sessions.open(sessionId, client.proposeSession(callOptions()), {
         step: { case: "open", value: { tokens: [...tokens], sessionId } },
-      });
-      if (step.case !== "opened") throw unexpected("opened", step.case);
-      return step.value;
-    },
+      }),
     propose: async (sessionId, tokens, gamma, sampling, truncateTo) => {
       const { step } = await sessions.get(sessionId).request({
         step: {
