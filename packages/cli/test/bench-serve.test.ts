@@ -1,9 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadFixtureCorpus } from "@distillspec/datasets";
-import { initWeights, type ModelConfig, saveCheckpoint } from "@distillspec/model";
-import { trainTokenizer } from "@distillspec/tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   alphaForTau,
@@ -15,36 +12,18 @@ import {
 } from "../src/bench-serve.js";
 import { heldOutPrompts } from "../src/held-out-prompts.js";
 import { liveServiceProcessCount } from "../src/service-processes.js";
+import { writeTinyModelsDir } from "./tiny-models.js";
 
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "distillspec-bench-serve-"));
-  const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
-  await tokenizer.save(join(dir, "tokenizer.json"));
   // A distilled draft next to the pretrained one: served by default, compared against the other.
-  for (const [role, seed] of [
-    ["target", 1],
-    ["draft", 2],
-    ["draft-distilled", 3],
-  ] as const) {
-    const config: ModelConfig = {
-      name: role === "target" ? "tiny-target" : "tiny-draft",
-      vocabSize: tokenizer.vocabSize,
-      contextLength: 128,
-      layers: 2,
-      heads: 2,
-      width: 32,
-      ffnHidden: 48,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-    };
-    await saveCheckpoint(join(dir, `${role}.ckpt`), {
-      config,
-      tokenizerIdentity: tokenizer.identity,
-      weights: initWeights(config, seed),
-    });
-  }
+  await writeTinyModelsDir(dir, {
+    "target.ckpt": { name: "tiny-target", seed: 1 },
+    "draft.ckpt": { name: "tiny-draft", seed: 2 },
+    "draft-distilled.ckpt": { name: "tiny-draft", seed: 3 },
+  });
 });
 
 afterAll(async () => {

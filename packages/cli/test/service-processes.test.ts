@@ -1,18 +1,16 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadFixtureCorpus } from "@distillspec/datasets";
 import { createClient } from "@distillspec/grpc";
-import { initWeights, type ModelConfig, saveCheckpoint } from "@distillspec/model";
 import {
   ControllerService,
   DecodingMode,
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "@distillspec/proto";
-import { trainTokenizer } from "@distillspec/tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liveServiceProcessCount, startServiceProcesses } from "../src/service-processes.js";
+import { writeTinyModelsDir } from "./tiny-models.js";
 
 // The three services as real child processes, with tiny checkpoints written to a temp dir.
 
@@ -20,30 +18,10 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "distillspec-services-"));
-  const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
-  const config = (name: string): ModelConfig => ({
-    name,
-    vocabSize: tokenizer.vocabSize,
-    contextLength: 128,
-    layers: 2,
-    heads: 2,
-    width: 32,
-    ffnHidden: 48,
-    ropeTheta: 10000,
-    normEps: 1e-5,
+  await writeTinyModelsDir(dir, {
+    "target.ckpt": { name: "tiny-target", seed: 1 },
+    "draft.ckpt": { name: "tiny-draft", seed: 2 },
   });
-  await tokenizer.save(join(dir, "tokenizer.json"));
-  for (const [role, seed] of [
-    ["target", 1],
-    ["draft", 2],
-  ] as const) {
-    const c = config(`tiny-${role}`);
-    await saveCheckpoint(join(dir, `${role}.ckpt`), {
-      config: c,
-      tokenizerIdentity: tokenizer.identity,
-      weights: initWeights(c, seed),
-    });
-  }
 });
 
 afterAll(async () => {

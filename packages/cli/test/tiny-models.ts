@@ -1,5 +1,7 @@
-import { type Checkpoint, initWeights, type ModelConfig } from "@distillspec/model";
-import type { Tokenizer } from "@distillspec/tokenizer";
+import { join } from "node:path";
+import { loadFixtureCorpus } from "@distillspec/datasets";
+import { type Checkpoint, initWeights, type ModelConfig, saveCheckpoint } from "@distillspec/model";
+import { type Tokenizer, trainTokenizer } from "@distillspec/tokenizer";
 
 /** A one-layer model small enough for the CLI's end-to-end tests to train and decode in seconds. */
 export function tinyConfig(vocabSize: number, contextLength = 512): ModelConfig {
@@ -25,4 +27,25 @@ export function tinyCheckpoint(tokenizer: Tokenizer, seed: number, contextLength
     metadata: {},
     weights: initWeights(config, seed),
   };
+}
+
+/**
+ * A models directory as the services read it: tokenizer.json (trained on the fixture corpus) and one
+ * two-layer checkpoint per entry of `checkpoints` (file name → model name and seed).
+ */
+export async function writeTinyModelsDir(
+  dir: string,
+  checkpoints: Record<string, { name: string; seed: number }>,
+): Promise<Tokenizer> {
+  const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
+  await tokenizer.save(join(dir, "tokenizer.json"));
+  for (const [file, { name, seed }] of Object.entries(checkpoints)) {
+    const config = { ...tinyConfig(tokenizer.vocabSize, 128), name, layers: 2, width: 32, ffnHidden: 48 };
+    await saveCheckpoint(join(dir, file), {
+      config,
+      tokenizerIdentity: tokenizer.identity,
+      weights: initWeights(config, seed),
+    });
+  }
+  return tokenizer;
 }
