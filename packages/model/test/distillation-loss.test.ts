@@ -1,26 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  forwardKlGraph,
-  initWeights,
-  type ModelConfig,
-  referenceForward,
-  Trainer,
-  weightSpecs,
-} from "../src/index.js";
+import { forwardKlGraph, initWeights, referenceForward, Trainer, weightSpecs } from "../src/index.js";
+import { STUDENT_CONFIG } from "./support/student-config.js";
 
 // The distillation variant of the training graph: teacher probabilities in, D(p ‖ q_T) out.
 
-const config: ModelConfig = {
-  name: "student",
-  vocabSize: 53,
-  contextLength: 16,
-  layers: 1,
-  heads: 2,
-  width: 16,
-  ffnHidden: 24,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-};
+const config = STUDENT_CONFIG;
 
 function softmax(row: ArrayLike<number>, temperature: number): Float64Array {
   const scaled = Float64Array.from(row, (x) => x / temperature);

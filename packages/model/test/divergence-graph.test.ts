@@ -20,7 +20,8 @@ import {
 } from "@distillspec/plugin-api";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkGradients, weightedSum } from "../../graph/test/gradient-check.js";
-import { graphDivergence, initWeights, type ModelConfig, Trainer, weightSpecs } from "../src/index.js";
+import { graphDivergence, initWeights, Trainer, weightSpecs } from "../src/index.js";
+import { STUDENT_CONFIG } from "./support/student-config.js";
 
 // Plugin divergences as the training loss: the graph backend of TensorOps must agree with the float64 eager
 // backend, autodiff through it must match finite differences, and training on it must lower it.
@@ -140,17 +141,7 @@ describe("plugin divergences in the training graph", () => {
   });
 
   it("a Trainer with a plugin divergence as the loss lowers that divergence", async () => {
-    const config: ModelConfig = {
-      name: "student",
-      vocabSize: 53,
-      contextLength: 16,
-      layers: 1,
-      heads: 2,
-      width: 16,
-      ffnHidden: 24,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-    };
+    const config = STUDENT_CONFIG;
     const weights = initWeights(config, 3);
     for (const spec of weightSpecs(config)) {
       if (spec.init !== "normal") continue;
