@@ -1,10 +1,8 @@
-import type { DataGenerator } from "@distillspec/plugin-api";
 import {
-  optionRecord,
-  parseSamplingOptions,
+  createSampledGenerator,
+  type DataGenerator,
+  parseSampledGeneratorOptions,
   type SamplingOptions,
-  sampledBatch,
-  seededBatches,
 } from "@distillspec/plugin-api";
 
 /**
@@ -19,19 +17,9 @@ export type OnPolicyOptions = SamplingOptions;
 
 /** Options { maxNewTokens?: positive integer = 64, temperature?: finite >= 0 = 1 }; `undefined` = defaults. */
 export function parseOnPolicyOptions(options: unknown): OnPolicyOptions {
-  return parseSamplingOptions(
-    "on-policy",
-    optionRecord("on-policy", options, ["maxNewTokens", "temperature"]),
-  );
+  return parseSampledGeneratorOptions("on-policy", options);
 }
 
 export function createOnPolicyGenerator(options: unknown): DataGenerator {
-  const parsed = parseOnPolicyOptions(options);
-  return {
-    id: "on-policy",
-    batches: (context, batchSize, seed) =>
-      seededBatches("on-policy", batchSize, seed, (batchSeed) =>
-        sampledBatch("on-policy", context, "sampleDraft", batchSize, batchSeed, parsed),
-      ),
-  };
+  return createSampledGenerator("on-policy", "sampleDraft", options);
 }

@@ -1,10 +1,8 @@
-import type { DataGenerator } from "@distillspec/plugin-api";
 import {
-  optionRecord,
-  parseSamplingOptions,
+  createSampledGenerator,
+  type DataGenerator,
+  parseSampledGeneratorOptions,
   type SamplingOptions,
-  sampledBatch,
-  seededBatches,
 } from "@distillspec/plugin-api";
 
 /**
@@ -18,16 +16,9 @@ export type TeacherOptions = SamplingOptions;
 
 /** Options { maxNewTokens?: positive integer = 64, temperature?: finite >= 0 = 1 }; `undefined` = defaults. */
 export function parseTeacherOptions(options: unknown): TeacherOptions {
-  return parseSamplingOptions("teacher", optionRecord("teacher", options, ["maxNewTokens", "temperature"]));
+  return parseSampledGeneratorOptions("teacher", options);
 }
 
 export function createTeacherGenerator(options: unknown): DataGenerator {
-  const parsed = parseTeacherOptions(options);
-  return {
-    id: "teacher",
-    batches: (context, batchSize, seed) =>
-      seededBatches("teacher", batchSize, seed, (batchSeed) =>
-        sampledBatch("teacher", context, "sampleTarget", batchSize, batchSeed, parsed),
-      ),
-  };
+  return createSampledGenerator("teacher", "sampleTarget", options);
 }
