@@ -288,6 +288,34 @@ function sampledBenchRequest(s: ServeBenchSettings, prompt: HeldOutPrompt, i: nu
 }
 
 /**
+ * Per prompt a greedy and a sampled (target-only, speculative) pair, target-only first every other time:
+ * the side-by-side wall times, the speculative statistics, and how many greedy outputs were identical.
+ */
+async function mainComparison(
+  controller: Controller,
+  prompts: HeldOutPrompt[],
+  s: ServeBenchSettings,
+  log: (line: string) => void = () => {},
+) {
+  const greedy = { targetOnly: new Totals(), speculative: new SpecTotals(), identical: 0 };
+  const sampled = { targetOnly: new Totals(), speculative: new SpecTotals() };
+  for (const [i, prompt] of prompts.entries()) {
+    const g = await pair(controller, benchRequest(s, prompt), i % 2 === 0);
+    greedy.targetOnly.add(g.targetOnly);
+    greedy.speculative.add(g.speculative);
+    if (sameTokens(g.targetOnly.tokens, g.speculative.tokens)) greedy.identical++;
+    const t = await pair(controller, sampledBenchRequest(s, prompt, i), i % 2 === 1);
+    sampled.targetOnly.add(t.targetOnly);
+    sampled.speculative.add(t.speculative);
+    log(
+      `prompt ${i + 1}/${prompts.length} (${prompt.id}): greedy ${(g.targetOnly.wallMs / g.speculative.wallMs).toFixed(2)}×, ` +
+        `sampled ${(t.targetOnly.wallMs / t.speculative.wallMs).toFixed(2)}×, τ ${g.speculative.stats.tau.toFixed(2)}`,
+    );
+  }
+  return { greedy, sampled };
+}
+
+/**
  * The main comparison again with another draft hot-swapped into every draft-proposer (Reload), then the
  * serving draft swapped back: what distillation changed, measured on the same services and prompts.
  */
@@ -304,16 +332,7 @@ async function measureOtherDraft(
     Promise.all(clients.map((c) => c.reload({ checkpointPath: resolve(path) })));
   try {
     await reloadAll(other);
-    const greedy = { targetOnly: new Totals(), speculative: new SpecTotals() };
-    const sampled = { targetOnly: new Totals(), speculative: new SpecTotals() };
-    for (const [i, prompt] of prompts.entries()) {
-      const g = await pair(controller, benchRequest(s, prompt), i % 2 === 0);
-      greedy.targetOnly.add(g.targetOnly);
-      greedy.speculative.add(g.speculative);
-      const t = await pair(controller, sampledBenchRequest(s, prompt, i), i % 2 === 1);
-      sampled.targetOnly.add(t.targetOnly);
-      sampled.speculative.add(t.speculative);
-    }
+    const { greedy, sampled } = await mainComparison(controller, prompts, s);
     return {
       checkpoint: other,
       alpha: greedy.speculative.alpha,
@@ -529,12 +548,11 @@ async function measure(
   log: (line: string) => void,
 ): Promise<Measurements> {
   const request = (prompt: HeldOutPrompt, extra: RequestExtra = {}) => benchRequest(s, prompt, extra);
-  const sampledRequest = (prompt: HeldOutPrompt, i: number) => sampledBenchRequest(s, prompt, i);
 
   // Warm-up (untimed): onnxruntime sessions, JIT, gRPC channels, and batched shapes of the concurrent run.
   log("warm-up");
   await pair(controller, request(prompts[0]), true);
-  await pair(controller, sampledRequest(prompts[0], 0), false);
+  await pair(controller, sampledBenchRequest(s, prompts[0], 0), false);
   await Promise.all(
     Array.from({ length: Math.min(s.concurrency, 4) }, (_, i) =>
       generate(controller, request(prompts[i % prompts.length], { maxNewTokens: 8 })),
@@ -542,21 +560,7 @@ async function measure(
   );
 
   // ---- main comparison: per prompt a greedy and a sampled pair, target-only first every other time ----
-  const greedy = { targetOnly: new Totals(), speculative: new SpecTotals(), identical: 0 };
-  const sampled = { targetOnly: new Totals(), speculative: new SpecTotals() };
-  for (const [i, prompt] of prompts.entries()) {
-    const g = await pair(controller, request(prompt), i % 2 === 0);
-    greedy.targetOnly.add(g.targetOnly);
-    greedy.speculative.add(g.speculative);
-    if (sameTokens(g.targetOnly.tokens, g.speculative.tokens)) greedy.identical++;
-    const t = await pair(controller, sampledRequest(prompt, i), i % 2 === 1);
-    sampled.targetOnly.add(t.targetOnly);
-    sampled.speculative.add(t.speculative);
-    log(
-      `prompt ${i + 1}/${prompts.length} (${prompt.id}): greedy ${(g.targetOnly.wallMs / g.speculative.wallMs).toFixed(2)}×, ` +
-        `sampled ${(t.targetOnly.wallMs / t.speculative.wallMs).toFixed(2)}×, τ ${g.speculative.stats.tau.toFixed(2)}`,
-    );
-  }
+  const { greedy, sampled } = await mainComparison(controller, prompts, s, log);
 
   // ---- γ sweep (greedy): each γ paired with its own target-only run; γ order rotates per prompt ----
   const sweep = s.sweepGammas.map((gamma) => ({
