@@ -6,8 +6,11 @@ import { checkAnswer, checkSteps, generateArithmeticProblems } from "@distillspe
 import {
   createInProcessEvaluator,
   createTaskData,
+  DATA_GENERATOR_IDS,
+  DIVERGENCE_IDS,
   type DistillationConfig,
   type DistillationTask as DistillTask,
+  defaultGeneratorOptions,
   inProcessDataContext,
   isDistillationTask,
   runDistillation,
@@ -29,24 +32,15 @@ import { formatTable } from "./format-table.js";
 // (greedy and T = 1, γ = 4) against the target; plus a lossy (lenience) sweep on the arithmetic task.
 // Everything runs in one process, side by side, so wall-clock ratios compare like with like.
 
-const DIVERGENCES = ["fkl", "rkl", "jsd", "tvd"] as const;
 /** The default grid; "teacher" and "mixture" (λ = 0.5 with fixed data) run when asked for (--generators). */
 const GENERATORS = ["fixed", "on-policy"] as const;
-const ALL_GENERATORS = ["fixed", "on-policy", "teacher", "mixture"] as const;
-
-/** Options per generator: sampled continuations as long as the evaluation's, at T = 1. */
-function generatorOptions(id: string): Record<string, unknown> {
-  if (id === "fixed") return {};
-  const sampled = { maxNewTokens: 48, temperature: 1 };
-  return id === "mixture" ? { lambda: 0.5, other: "fixed", ...sampled } : sampled;
-}
 /** Task data as the distiller service builds it; 48-token continuations match the evaluation length. */
 const TASK_OPTIONS = { maxContinuationTokens: 48 };
 const EVAL_SEED = 0n;
 
 const PLUGINS = [
-  ...DIVERGENCES.map((d) => `@distillspec/divergence-${d}`),
-  ...ALL_GENERATORS.map((g) => `@distillspec/data-generator-${g}`),
+  ...DIVERGENCE_IDS.map((d) => `@distillspec/divergence-${d}`),
+  ...DATA_GENERATOR_IDS.map((g) => `@distillspec/data-generator-${g}`),
   "@distillspec/acceptance-lenience",
 ];
 
@@ -118,7 +112,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
   const workDir = await mkdtemp(join(tmpdir(), "bench-distill-"));
 
   const tasks = options.tasks ?? (quick ? ["arithmetic"] : ["arithmetic", "language-modelling"]);
-  const divergences = options.divergences ?? (quick ? ["fkl", "tvd"] : DIVERGENCES);
+  const divergences = options.divergences ?? (quick ? ["fkl", "tvd"] : DIVERGENCE_IDS);
   const generators = options.generators ?? GENERATORS;
   const baselines: Record<string, { greedy: Measured; sampled: Measured }> = {};
   const runs: DistillRunResult[] = [];
@@ -141,7 +135,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
           const generator = host.create(
             "data-generator",
             generatorId,
-            generatorOptions(generatorId),
+            defaultGeneratorOptions(generatorId, { maxNewTokens: 48, temperature: 1 }),
           ) as DataGenerator;
           const outDir = join(workDir, `${task}-${divergenceId}-${generatorId}`);
           const config: DistillationConfig = {

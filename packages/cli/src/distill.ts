@@ -2,8 +2,11 @@ import { join } from "node:path";
 import {
   createInProcessEvaluator,
   createTaskData,
+  DATA_GENERATOR_IDS,
+  DIVERGENCE_IDS,
   type DistillationConfig,
   type DistillationProgress,
+  defaultGeneratorOptions,
   type EvaluationRecord,
   inProcessDataContext,
   isDistillationTask,
@@ -17,9 +20,6 @@ import { loadTokenizer } from "@distillspec/tokenizer";
 // `distillspec distill`: distils the draft against the target on this machine, in one process, and writes
 // the best draft (by α of real speculative decoding on held-out prompts) as a checkpoint the services can
 // load. The distiller service runs the same loop with the models behind gRPC.
-
-export const DIVERGENCE_IDS = ["fkl", "rkl", "jsd", "tvd"] as const;
-export const GENERATOR_IDS = ["fixed", "teacher", "on-policy", "mixture"] as const;
 
 export interface DistillCommandOptions {
   /** Where the best draft is written. */
@@ -98,13 +98,11 @@ export async function distillCommand(opts: DistillCommandOptions): Promise<Disti
   if (!isDistillationTask(task))
     throw new RangeError(`--task must be language-modelling, arithmetic or mixed, got "${task}"`);
   const divergenceId = oneOf("--divergence", opts.divergence ?? DISTILL_DEFAULTS.divergence, DIVERGENCE_IDS);
-  const generatorId = oneOf("--generator", opts.generator ?? DISTILL_DEFAULTS.generator, GENERATOR_IDS);
+  const generatorId = oneOf("--generator", opts.generator ?? DISTILL_DEFAULTS.generator, DATA_GENERATOR_IDS);
   const temperature = opts.temperature ?? DISTILL_DEFAULTS.temperature;
   const generatorOptions =
     parseJsonOptions("--generator-options", opts.generatorOptions) ??
-    (generatorId === "fixed"
-      ? {}
-      : { maxNewTokens: CONTINUATION_TOKENS, temperature: Math.max(temperature, 1e-3) });
+    defaultGeneratorOptions(generatorId, { maxNewTokens: CONTINUATION_TOKENS, temperature });
   const divergenceOptions = parseJsonOptions("--divergence-options", opts.divergenceOptions) ?? {};
 
   const paths = defaultModelPaths(opts.models ?? "models");

@@ -1,3 +1,4 @@
+export * from "./builtin-plugins.js";
 export * from "./distillation-config.js";
 export * from "./distillation-run.js";
 export * from "./in-process-data-context.js";
