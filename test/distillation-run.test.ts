@@ -9,6 +9,7 @@ import {
   type DistillationProgress,
   type DraftEvaluator,
   evaluationSeed,
+  GREEDY_DISTILLATION_TEMPERATURE,
   runDistillation,
 } from "@distillspec/distill";
 import fkl from "@distillspec/divergence-fkl";
@@ -176,9 +177,21 @@ describe("runDistillation", () => {
   });
 
   it("distils for greedy decoding (temperature 0) too", async () => {
+    const temperatures = new Set<number>();
+    const teacher = {
+      teacherScore: (sequences: readonly (readonly number[])[], temperature: number) => {
+        temperatures.add(temperature);
+        return verifier.teacherScore(sequences, temperature);
+      },
+    };
     const events = await collect(
-      runDistillation({ ...baseConfig(join(root, "greedy")), temperature: 0, evalInterval: 40 }, deps()),
+      runDistillation(
+        { ...baseConfig(join(root, "greedy")), temperature: 0, evalInterval: 40 },
+        { ...deps(), teacher },
+      ),
     );
+    // Greedy has no distributions to compare; the run distils at the low stand-in temperature.
+    expect([...temperatures]).toEqual([GREEDY_DISTILLATION_TEMPERATURE]);
     const before = events[0].latestEvaluation!;
     const after = events.at(-1)!.latestEvaluation!;
     console.info(`greedy α ${before.alpha.toFixed(3)} → ${after.alpha.toFixed(3)}`);

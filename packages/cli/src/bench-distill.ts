@@ -11,6 +11,7 @@ import {
   type DistillationConfig,
   type DistillationTask as DistillTask,
   defaultGeneratorOptions,
+  distillationTemperature,
   inProcessDataContext,
   isDistillationTask,
   runDistillation,
@@ -28,15 +29,29 @@ import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
 import { formatTable } from "./format-table.js";
 
 // `distillspec bench distill`: the paper's comparison on our models. For each task, the non-distilled draft
-// against drafts distilled with each divergence × data generator, measured by real speculative decoding
-// (greedy and T = 1, γ = 4) against the target; plus a lossy (lenience) sweep on the arithmetic task.
-// Everything runs in one process, side by side, so wall-clock ratios compare like with like.
+// against drafts distilled with each divergence × data generator × decoding mode (a draft distilled for
+// greedy decoding and one for T = 1, as the divergence is computed at the decoding temperature), measured
+// by real speculative decoding (greedy and T = 1, γ = 4) against the target; plus a lossy (lenience) sweep
+// on the arithmetic task. Everything runs in one process, side by side, so wall-clock ratios compare like
+// with like.
 
 /** The default grid; "teacher" and "mixture" (λ = 0.5 with fixed data) run when asked for (--generators). */
 const GENERATORS = ["fixed", "on-policy"] as const;
 /** Task data as the distiller service builds it; 48-token continuations match the evaluation length. */
 const TASK_OPTIONS = { maxContinuationTokens: 48 };
 const EVAL_SEED = 0n;
+/** Decoding modes a draft is distilled for, and the SD temperature of each. */
+export const DECODING_MODES = { greedy: 0, sampled: 1 } as const;
+export type DecodingMode = keyof typeof DECODING_MODES;
+/**
+ * Peak learning rates per task (measured): language modelling gains keep growing up to 2e-3; arithmetic
+ * agreement first collapses at ≥ 1e-3 (α 0.79 → 0.54 within 25 steps at 2e-3) and rises at 5e-4.
+ */
+export const DEFAULT_LEARNING_RATES: Record<DistillTask, number> = {
+  "language-modelling": 2e-3,
+  arithmetic: 5e-4,
+  mixed: 5e-4,
+};
 
 const PLUGINS = [
   ...DIVERGENCE_IDS.map((d) => `@distillspec/divergence-${d}`),
@@ -52,8 +67,11 @@ export interface DistillBenchOptions {
   tasks?: DistillTask[];
   divergences?: readonly string[];
   generators?: readonly string[];
-  steps?: number;
-  learningRate?: number;
+  modes?: readonly DecodingMode[];
+  /** Steps per run, for every task or per task. */
+  steps?: number | Partial<Record<DistillTask, number>>;
+  /** Peak learning rate, for every task or per task (default DEFAULT_LEARNING_RATES). */
+  learningRate?: number | Partial<Record<DistillTask, number>>;
   warmupSteps?: number;
   /** Copy each run's final draft here as <task>-<divergence>-<generator>.ckpt. */
   keepDraftsDir?: string;
@@ -69,6 +87,10 @@ export interface DistillRunResult {
   task: DistillTask;
   divergence: string;
   generator: string;
+  /** The decoding the draft was distilled for. */
+  mode: DecodingMode;
+  steps: number;
+  learningRate: number;
   greedy: Measured;
   sampled: Measured;
   finalLoss: number;
@@ -79,12 +101,10 @@ export async function runDistillBench(options: DistillBenchOptions) {
   const log = options.log ?? ((line: string) => console.log(line));
   const quick = options.quick;
   const settings = {
-    steps: options.steps ?? (quick ? 8 : 60),
     batchSize: quick ? 4 : 8,
     seqLen: 128,
-    learningRate: options.learningRate ?? 1e-3,
-    warmupSteps: options.warmupSteps ?? (quick ? 1 : 5),
-    evalPrompts: quick ? 3 : 12,
+    warmupSteps: options.warmupSteps ?? (quick ? 1 : 30),
+    evalPrompts: quick ? 3 : 32,
     evalMaxNewTokens: quick ? 16 : 48,
     gamma: 4,
     lossyProblems: quick ? 3 : 40,
@@ -114,9 +134,13 @@ export async function runDistillBench(options: DistillBenchOptions) {
   const tasks = options.tasks ?? (quick ? ["arithmetic"] : ["arithmetic", "language-modelling"]);
   const divergences = options.divergences ?? (quick ? ["fkl", "tvd"] : DIVERGENCE_IDS);
   const generators = options.generators ?? GENERATORS;
+  const modes = options.modes ?? (Object.keys(DECODING_MODES) as DecodingMode[]);
+  const stepsFor = (task: DistillTask) => perTask(options.steps, task) ?? (quick ? 8 : 300);
+  const learningRateFor = (task: DistillTask) =>
+    perTask(options.learningRate, task) ?? DEFAULT_LEARNING_RATES[task];
   const baselines: Record<string, { greedy: Measured; sampled: Measured }> = {};
   const runs: DistillRunResult[] = [];
-  const bestWeights = new Map<string, Weights>();
+  const weightsOf = new Map<DistillRunResult, Weights>();
   try {
     for (const task of tasks) {
       const data = createTaskData(task, tokenizer, TASK_OPTIONS);
@@ -128,82 +152,85 @@ export async function runDistillBench(options: DistillBenchOptions) {
       log(
         `${task}: non-distilled draft α ${fmt(baselines[task].greedy.alpha)} greedy, ${fmt(baselines[task].sampled.alpha)} T=1`,
       );
-      for (const divergenceId of divergences) {
-        for (const generatorId of generators) {
-          const started = performance.now();
-          const divergence = host.create("divergence", divergenceId, {}) as Divergence;
-          const generator = host.create(
-            "data-generator",
-            generatorId,
-            defaultGeneratorOptions(generatorId, { maxNewTokens: 48, temperature: 1 }),
-          ) as DataGenerator;
-          const outDir = join(workDir, `${task}-${divergenceId}-${generatorId}`);
-          const config: DistillationConfig = {
-            steps: settings.steps,
-            batchSize: settings.batchSize,
-            seqLen: settings.seqLen,
-            learningRate: settings.learningRate,
-            warmupSteps: settings.warmupSteps,
-            evalInterval: settings.steps,
-            evalPrompts: prompts,
-            evalMaxNewTokens: settings.evalMaxNewTokens,
-            gamma: settings.gamma,
-            temperature: 1,
-            seed: 11,
-            outDir,
-          };
-          let finalLoss = Number.NaN;
-          for await (const progress of runDistillation(config, {
-            teacher: verifier,
-            dataGenerator: generator,
-            dataContext: inProcessDataContext(data, verifier, draft, eos),
-            divergence,
-            draftCheckpoint: draft,
-            evaluate,
-            threads: 2,
-          })) {
-            if (progress.kind === "step") finalLoss = progress.loss;
-          }
-          // The final draft, not the best-by-α one: α is measured on the same eval prompts, so picking the
-          // best there would flatter the distilled drafts.
-          const finalWeights = (await loadCheckpoint(join(outDir, "last.ckpt"))).weights;
-          if (options.keepDraftsDir) {
-            await mkdir(options.keepDraftsDir, { recursive: true });
-            await copyFile(
-              join(outDir, "last.ckpt"),
-              join(options.keepDraftsDir, `${task}-${divergenceId}-${generatorId}.ckpt`),
-            );
-          }
-          const result: DistillRunResult = {
-            task,
-            divergence: divergenceId,
-            generator: generatorId,
-            greedy: await measure(finalWeights, prompts, 0),
-            sampled: await measure(finalWeights, prompts, 1),
-            finalLoss,
-            seconds: (performance.now() - started) / 1000,
-          };
-          runs.push(result);
-          bestWeights.set(`${task}/${divergenceId}/${generatorId}`, finalWeights);
-          log(
-            `${task} ${divergenceId} × ${generatorId}: α ${fmt(result.greedy.alpha)} greedy, ${fmt(result.sampled.alpha)} T=1; ` +
-              `τ ${fmt(result.greedy.tau)} / ${fmt(result.sampled.tau)} (${result.seconds.toFixed(0)} s)`,
-          );
+      for (const [divergenceId, generatorId, mode] of grid(divergences, generators, modes)) {
+        const started = performance.now();
+        const temperature = DECODING_MODES[mode];
+        const name = `${task}-${divergenceId}-${generatorId}-${mode}`;
+        const divergence = host.create("divergence", divergenceId, {}) as Divergence;
+        const generator = host.create(
+          "data-generator",
+          generatorId,
+          defaultGeneratorOptions(generatorId, { maxNewTokens: 48, temperature }),
+        ) as DataGenerator;
+        const outDir = join(workDir, name);
+        const config: DistillationConfig = {
+          steps: stepsFor(task),
+          batchSize: settings.batchSize,
+          seqLen: settings.seqLen,
+          learningRate: learningRateFor(task),
+          warmupSteps: settings.warmupSteps,
+          evalInterval: stepsFor(task),
+          evalPrompts: prompts,
+          evalMaxNewTokens: settings.evalMaxNewTokens,
+          gamma: settings.gamma,
+          temperature,
+          seed: 11,
+          outDir,
+        };
+        let finalLoss = Number.NaN;
+        for await (const progress of runDistillation(config, {
+          teacher: verifier,
+          dataGenerator: generator,
+          dataContext: inProcessDataContext(data, verifier, draft, eos),
+          divergence,
+          draftCheckpoint: draft,
+          evaluate,
+          threads: 2,
+        })) {
+          if (progress.kind === "step") finalLoss = progress.loss;
         }
+        // The final draft, not the best-by-α one: α is measured on the same eval prompts, so picking the
+        // best there would flatter the distilled drafts.
+        const finalWeights = (await loadCheckpoint(join(outDir, "last.ckpt"))).weights;
+        if (options.keepDraftsDir) {
+          await mkdir(options.keepDraftsDir, { recursive: true });
+          await copyFile(join(outDir, "last.ckpt"), join(options.keepDraftsDir, `${name}.ckpt`));
+        }
+        const result: DistillRunResult = {
+          task,
+          divergence: divergenceId,
+          generator: generatorId,
+          mode,
+          steps: config.steps,
+          learningRate: config.learningRate,
+          greedy: await measure(finalWeights, prompts, 0),
+          sampled: await measure(finalWeights, prompts, 1),
+          finalLoss,
+          seconds: (performance.now() - started) / 1000,
+        };
+        runs.push(result);
+        weightsOf.set(result, finalWeights);
+        log(
+          `${task} ${divergenceId} × ${generatorId} for ${mode}: α ${fmt(result.greedy.alpha)} greedy, ${fmt(result.sampled.alpha)} T=1; ` +
+            `τ ${fmt(result.greedy.tau)} / ${fmt(result.sampled.tau)} (${result.seconds.toFixed(0)} s)`,
+        );
       }
     }
 
-    // Gains: best distilled τ over the non-distilled τ, per task, then the mean over tasks.
+    // Gains: best distilled τ (over every run of the task) over the non-distilled τ, per task, then the
+    // mean over tasks.
+    const best = (task: DistillTask, decoding: "greedy" | "sampled") =>
+      runs.filter((r) => r.task === task).reduce((a, b) => (b[decoding].tau > a[decoding].tau ? b : a));
+    const label = (r: DistillRunResult) => `${r.divergence} × ${r.generator} for ${r.mode}`;
     const gains = tasks.map((task) => {
-      const mine = runs.filter((r) => r.task === task);
-      const bestGreedy = mine.reduce((a, b) => (b.greedy.tau > a.greedy.tau ? b : a));
-      const bestSampled = mine.reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
+      const bestGreedy = best(task, "greedy");
+      const bestSampled = best(task, "sampled");
       return {
         task,
         tau_gain_greedy: bestGreedy.greedy.tau / baselines[task].greedy.tau,
         tau_gain_sampled: bestSampled.sampled.tau / baselines[task].sampled.tau,
-        best_greedy: `${bestGreedy.divergence} × ${bestGreedy.generator}`,
-        best_sampled: `${bestSampled.divergence} × ${bestSampled.generator}`,
+        best_greedy: label(bestGreedy),
+        best_sampled: label(bestSampled),
       };
     });
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -213,11 +240,8 @@ export async function runDistillBench(options: DistillBenchOptions) {
     for (const gain of gains) {
       const data = createTaskData(gain.task, tokenizer, TASK_OPTIONS);
       const prompts = data.evalPrompts(settings.evalPrompts, EVAL_SEED);
-      const best = runs
-        .filter((r) => r.task === gain.task)
-        .reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
-      const weights = bestWeights.get(`${gain.task}/${best.divergence}/${best.generator}`)!;
       for (const temperature of [0, 1]) {
+        const weights = weightsOf.get(best(gain.task, temperature === 0 ? "greedy" : "sampled"))!;
         const targetOnly = await timeTargetOnly(verifier, prompts, settings.evalMaxNewTokens, temperature);
         const base = await timeSpeculative(verifier, draft, draft.weights, prompts, settings, temperature);
         const distilled = await timeSpeculative(verifier, draft, weights, prompts, settings, temperature);
@@ -239,10 +263,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
           answer: p.answer,
         }),
       );
-      const best = runs
-        .filter((r) => r.task === "arithmetic")
-        .reduce((a, b) => (b.sampled.tau > a.sampled.tau ? b : a));
-      const weights = bestWeights.get(`arithmetic/${best.divergence}/${best.generator}`)!;
+      const weights = weightsOf.get(best("arithmetic", "sampled"))!;
       const targetOnly = await solveTargetOnly(verifier, problems, tokenizer);
       lossy.push({
         f: "target-only",
@@ -280,7 +301,18 @@ export async function runDistillBench(options: DistillBenchOptions) {
         node: process.version,
         loadavg: loadavg(),
       },
-      settings: { ...settings, tasks, divergences, generators, distillation_temperature: 1 },
+      settings: {
+        ...settings,
+        tasks,
+        divergences,
+        generators,
+        modes,
+        steps: Object.fromEntries(tasks.map((t) => [t, stepsFor(t)])),
+        learning_rates: Object.fromEntries(tasks.map((t) => [t, learningRateFor(t)])),
+        distillation_temperatures: Object.fromEntries(
+          modes.map((m) => [m, distillationTemperature(DECODING_MODES[m])]),
+        ),
+      },
       baselines,
       runs,
       gains,
@@ -304,14 +336,32 @@ async function loadBundled(modelsDir: string) {
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
 
-/** For the best divergence, τ with on-policy data over τ with fixed data (≥ 1: on-policy at least as good). */
+/** Every combination, in order: divergence, then generator, then mode. */
+function* grid<A, B, C>(as: readonly A[], bs: readonly B[], cs: readonly C[]): Generator<[A, B, C]> {
+  for (const a of as) for (const b of bs) for (const c of cs) yield [a, b, c];
+}
+
+function perTask<T>(
+  value: T | Partial<Record<DistillTask, T>> | undefined,
+  task: DistillTask,
+): T | undefined {
+  return typeof value === "object" && value !== null
+    ? (value as Partial<Record<DistillTask, T>>)[task]
+    : value;
+}
+
+/**
+ * Per divergence and decoding mode, τ with on-policy data over τ with fixed data, each draft measured in
+ * the decoding it was distilled for (≥ 1: on-policy at least as good).
+ */
 function onPolicyVsFixed(runs: DistillRunResult[]) {
   const byDivergence = new Map<string, { onPolicy?: number; fixed?: number }>();
   for (const r of runs) {
-    const key = `${r.task}/${r.divergence}`;
+    const key = `${r.task}/${r.divergence}/${r.mode}`;
     const entry = byDivergence.get(key) ?? {};
-    if (r.generator === "on-policy") entry.onPolicy = r.sampled.tau;
-    if (r.generator === "fixed") entry.fixed = r.sampled.tau;
+    const tau = r[r.mode].tau;
+    if (r.generator === "on-policy") entry.onPolicy = tau;
+    if (r.generator === "fixed") entry.fixed = tau;
     byDivergence.set(key, entry);
   }
   return [...byDivergence.entries()]
@@ -457,13 +507,14 @@ export async function benchDistillCommand(opts: {
   out: string;
   quick?: boolean;
   models?: string;
-  steps?: number;
-  lr?: number;
+  steps?: string;
+  lr?: string;
   warmup?: number;
   keepDrafts?: string;
   tasks?: string;
   divergences?: string;
   generators?: string;
+  modes?: string;
 }) {
   const list = (value?: string) =>
     value
@@ -474,22 +525,27 @@ export async function benchDistillCommand(opts: {
   for (const task of tasks ?? []) {
     if (!isDistillationTask(task)) throw new RangeError(`unknown task "${task}"`);
   }
+  const modes = list(opts.modes);
+  for (const mode of modes ?? []) {
+    if (!(mode in DECODING_MODES)) throw new RangeError(`--modes: unknown mode "${mode}" (greedy, sampled)`);
+  }
   const report = await runDistillBench({
     quick: Boolean(opts.quick),
     modelsDir: opts.models,
-    steps: opts.steps,
-    learningRate: opts.lr,
+    steps: parsePerTask("--steps", opts.steps, (x) => Number.isInteger(x) && x > 0),
+    learningRate: parsePerTask("--lr", opts.lr, (x) => x > 0),
     warmupSteps: opts.warmup,
     keepDraftsDir: opts.keepDrafts,
     tasks: tasks as DistillTask[] | undefined,
     divergences: list(opts.divergences),
     generators: list(opts.generators),
+    modes: modes as DecodingMode[] | undefined,
   });
   await mkdir(dirname(opts.out), { recursive: true });
   await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   const rows = report.runs.map((r) => [
     r.task,
-    `${r.divergence} × ${r.generator}`,
+    `${r.divergence} × ${r.generator} for ${r.mode}`,
     fmt(r.greedy.alpha),
     fmt(r.greedy.tau),
     fmt(r.sampled.alpha),
@@ -538,4 +594,29 @@ export async function benchDistillCommand(opts: {
     );
   }
   console.log(`\nwrote ${opts.out}`);
+}
+
+/**
+ * A flag given for every task ("2e-3") or per task ("language-modelling=2e-3,arithmetic=5e-4"); unnamed
+ * tasks keep their defaults.
+ */
+export function parsePerTask(
+  flag: string,
+  text: string | undefined,
+  valid: (x: number) => boolean,
+): number | Partial<Record<DistillTask, number>> | undefined {
+  if (text === undefined) return undefined;
+  const parse = (value: string) => {
+    const x = Number(value);
+    if (value.trim() === "" || !valid(x)) throw new RangeError(`${flag}: bad value "${value}"`);
+    return x;
+  };
+  if (!text.includes("=")) return parse(text);
+  const byTask: Partial<Record<DistillTask, number>> = {};
+  for (const part of text.split(",")) {
+    const [task, value = ""] = part.split("=").map((s) => s.trim());
+    if (!isDistillationTask(task)) throw new RangeError(`${flag}: unknown task "${task}" in "${text}"`);
+    byTask[task] = parse(value);
+  }
+  return byTask;
 }

@@ -91,14 +91,21 @@ program
 (program.commands.find((c) => c.name() === "bench") ?? program.command("bench").description("benchmarks"))
   .command("distill")
   .description(
-    "non-distilled vs distilled drafts (divergence × data generator, 2 tasks), τ gains, lossy sweep",
+    "non-distilled vs distilled drafts (divergence × data generator × decoding mode, 2 tasks), τ gains, lossy sweep",
   )
   .requiredOption("--out <file>", "JSON report path")
   .option("--quick", "one task, two divergences, a few steps")
   .option("--models <dir>", "models directory", "models")
-  .option("--steps <n>", "distillation steps per run", positiveInt)
-  .option("--lr <x>", "peak learning rate", positiveNumber)
+  .option(
+    "--steps <n>",
+    "distillation steps per run, for every task or per task (language-modelling=1500,arithmetic=600)",
+  )
+  .option(
+    "--lr <x>",
+    "peak learning rate, for every task or per task (default language-modelling=2e-3,arithmetic=5e-4)",
+  )
   .option("--warmup <n>", "linear warm-up steps", Number)
+  .option("--modes <list>", "decoding modes to distil drafts for: greedy,sampled (default both)")
   .option("--keep-drafts <dir>", "keep each run's final draft checkpoint in this directory")
   .option("--tasks <list>", "comma-separated: arithmetic,language-modelling")
   .option("--divergences <list>", "comma-separated divergence ids (fkl,rkl,jsd,tvd)")

@@ -1,7 +1,7 @@
 import { loadFixtureCorpus } from "@distillspec/datasets";
 import { trainTokenizer } from "@distillspec/tokenizer";
 import { describe, expect, it } from "vitest";
-import { runDistillBench } from "../src/bench-distill.js";
+import { parsePerTask, runDistillBench } from "../src/bench-distill.js";
 import { tinyCheckpoint } from "./tiny-models.js";
 
 // The distillation benchmark end to end on tiny random models: every key present and finite.
@@ -16,10 +16,16 @@ describe("bench distill", () => {
       tasks: ["arithmetic"],
       divergences: ["fkl"],
       generators: ["on-policy", "teacher", "mixture"],
-      steps: 2,
+      modes: ["sampled"],
+      steps: { arithmetic: 2 },
+      learningRate: 3e-3,
       log: () => {},
     });
-    expect(report.runs.map((r) => r.generator)).toEqual(["on-policy", "teacher", "mixture"]);
+    expect(report.runs.map((r) => [r.generator, r.mode, r.steps, r.learningRate])).toEqual([
+      ["on-policy", "sampled", 2, 3e-3],
+      ["teacher", "sampled", 2, 3e-3],
+      ["mixture", "sampled", 2, 3e-3],
+    ]);
     for (const value of [
       report.tau_gain_greedy,
       report.tau_gain_sampled,
@@ -31,4 +37,37 @@ describe("bench distill", () => {
     expect(report.lossy_sweep.map((l) => l.f)).toEqual(["target-only", "exp", "exp"]);
     expect(report.baselines.arithmetic.sampled.tau).toBeGreaterThanOrEqual(1);
   }, 120_000);
+
+  it("distils one draft per decoding mode, at the mode's temperature, with the per-task defaults", async () => {
+    const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
+    const report = await runDistillBench({
+      quick: true,
+      models: { tokenizer, target: tinyCheckpoint(tokenizer, 1), draft: tinyCheckpoint(tokenizer, 2) },
+      tasks: ["arithmetic"],
+      divergences: ["tvd"],
+      generators: ["on-policy"],
+      steps: 2,
+      log: () => {},
+    });
+    expect(report.runs.map((r) => [r.mode, r.learningRate])).toEqual([
+      ["greedy", 5e-4],
+      ["sampled", 5e-4],
+    ]);
+    expect(report.settings.distillation_temperatures).toEqual({ greedy: 0.3, sampled: 1 });
+    expect(report.on_policy_vs_fixed).toEqual([]);
+    expect(report.wall_clock.map((w) => w.temperature)).toEqual([0, 1]);
+  }, 120_000);
+
+  it("takes --steps and --lr for every task or per task, and names what is wrong", () => {
+    const positive = (x: number) => x > 0;
+    expect(parsePerTask("--lr", undefined, positive)).toBeUndefined();
+    expect(parsePerTask("--lr", "2e-3", positive)).toBe(2e-3);
+    expect(parsePerTask("--lr", "language-modelling=2e-3, arithmetic=5e-4", positive)).toEqual({
+      "language-modelling": 2e-3,
+      arithmetic: 5e-4,
+    });
+    expect(() => parsePerTask("--lr", "poetry=1", positive)).toThrow(/--lr: unknown task "poetry"/);
+    expect(() => parsePerTask("--lr", "arithmetic=", positive)).toThrow(/--lr: bad value ""/);
+    expect(() => parsePerTask("--steps", "-3", positive)).toThrow(/--steps: bad value "-3"/);
+  });
 });

@@ -17,7 +17,7 @@ export interface DistillationConfig {
   evalMaxNewTokens: number;
   /** SD lookahead used by evaluation. */
   gamma: number;
-  /** SD decoding temperature: evaluation decodes at it, the divergence compares distributions at it. */
+  /** SD decoding temperature (0 = greedy): evaluation decodes at it; see distillationTemperature for training. */
   temperature: number;
   seed: number | bigint;
   outDir: string;
@@ -26,13 +26,16 @@ export interface DistillationConfig {
 }
 
 /**
- * Temperature at which teacher and student distributions are compared. Greedy decoding (0) accepts a draft
- * token iff it is the target's argmax; softmax(logits / T) as T → 0 is one-hot and gives no useful
- * gradient, so greedy runs distil the full T = 1 distributions (the ranking they teach is what greedy
- * acceptance needs).
+ * Greedy decoding (T = 0) accepts a draft token iff it is the target's argmax, but softmax(logits / T) is
+ * one-hot as T → 0 and gives no useful gradient. Greedy runs distil at this low temperature instead: it
+ * keeps a gradient while weighting the target's top choices, which is what greedy acceptance rewards.
+ * Measured (LM, FKL × on-policy, 300 steps): greedy τ gain 1.22 at 0.3, 1.13 at 0.1, 1.05 at T = 1.
  */
-export function divergenceTemperature(decodingTemperature: number): number {
-  return decodingTemperature > 0 ? decodingTemperature : 1;
+export const GREEDY_DISTILLATION_TEMPERATURE = 0.3;
+
+/** Temperature at which a run compares teacher and student and samples its data, for a decoding temperature. */
+export function distillationTemperature(decodingTemperature: number): number {
+  return decodingTemperature > 0 ? decodingTemperature : GREEDY_DISTILLATION_TEMPERATURE;
 }
 
 /** Throws RangeError naming the first bad field; `draft` bounds seqLen and the token ids. */

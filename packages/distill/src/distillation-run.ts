@@ -10,7 +10,7 @@ import type {
 } from "@distillspec/plugin-api";
 import {
   type DistillationConfig,
-  divergenceTemperature,
+  distillationTemperature,
   validateDistillationConfig,
 } from "./distillation-config.js";
 import type { DraftEvaluator, EvaluationRequest } from "./in-process-evaluator.js";
@@ -79,7 +79,7 @@ export async function* runDistillation(
   const draft = deps.draftCheckpoint;
   validateDistillationConfig(config, draft.config);
   const identity = { config: draft.config, tokenizerIdentity: draft.tokenizerIdentity };
-  const temperature = divergenceTemperature(config.temperature);
+  const temperature = distillationTemperature(config.temperature);
   const paths = runPaths(config.outDir);
   const seed = BigInt(config.seed);
   await mkdir(config.outDir, { recursive: true });

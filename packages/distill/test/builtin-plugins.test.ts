@@ -1,6 +1,7 @@
 import { createPluginHost } from "@distillspec/plugin-api";
 import { describe, expect, it } from "vitest";
 import { DATA_GENERATOR_IDS, DIVERGENCE_IDS, defaultGeneratorOptions } from "../src/builtin-plugins.js";
+import { GREEDY_DISTILLATION_TEMPERATURE } from "../src/distillation-config.js";
 
 describe("built-in plugins", () => {
   it("every built-in generator accepts its default options, greedy runs included", async () => {
@@ -19,7 +20,7 @@ describe("built-in plugins", () => {
     }
     expect(defaultGeneratorOptions("on-policy", { maxNewTokens: 48, temperature: 0 })).toEqual({
       maxNewTokens: 48,
-      temperature: 1e-3,
+      temperature: GREEDY_DISTILLATION_TEMPERATURE,
     });
     for (const id of DIVERGENCE_IDS) await host.load(`@distillspec/divergence-${id}`);
     expect(
