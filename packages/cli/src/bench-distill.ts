@@ -43,6 +43,8 @@ const EVAL_SEED = 0n;
 /** Decoding modes a draft is distilled for, and the SD temperature of each. */
 export const DECODING_MODES = { greedy: 0, sampled: 1 } as const;
 export type DecodingMode = keyof typeof DECODING_MODES;
+/** A grid run, or the grid winner of a task and mode distilled again for longer. */
+type Phase = "grid" | "final";
 /**
  * Peak learning rates per task (measured): language modelling gains keep growing up to 2e-3; arithmetic
  * agreement first collapses at ≥ 1e-3 (α 0.79 → 0.54 within 25 steps at 2e-3) and rises at 5e-4.
@@ -70,6 +72,8 @@ export interface DistillBenchOptions {
   modes?: readonly DecodingMode[];
   /** Steps per run, for every task or per task. */
   steps?: number | Partial<Record<DistillTask, number>>;
+  /** When set, the grid's best configuration per task and mode is distilled again for this many steps. */
+  finalSteps?: number | Partial<Record<DistillTask, number>>;
   /** Peak learning rate, for every task or per task (default DEFAULT_LEARNING_RATES). */
   learningRate?: number | Partial<Record<DistillTask, number>>;
   warmupSteps?: number;
@@ -89,6 +93,7 @@ export interface DistillRunResult {
   generator: string;
   /** The decoding the draft was distilled for. */
   mode: DecodingMode;
+  phase: Phase;
   steps: number;
   learningRate: number;
   greedy: Measured;
@@ -136,6 +141,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
   const generators = options.generators ?? GENERATORS;
   const modes = options.modes ?? (Object.keys(DECODING_MODES) as DecodingMode[]);
   const stepsFor = (task: DistillTask) => perTask(options.steps, task) ?? (quick ? 8 : 300);
+  const finalStepsFor = (task: DistillTask) => perTask(options.finalSteps, task);
   const learningRateFor = (task: DistillTask) =>
     perTask(options.learningRate, task) ?? DEFAULT_LEARNING_RATES[task];
   const baselines: Record<string, { greedy: Measured; sampled: Measured }> = {};
@@ -152,10 +158,10 @@ export async function runDistillBench(options: DistillBenchOptions) {
       log(
         `${task}: non-distilled draft α ${fmt(baselines[task].greedy.alpha)} greedy, ${fmt(baselines[task].sampled.alpha)} T=1`,
       );
-      for (const [divergenceId, generatorId, mode] of grid(divergences, generators, modes)) {
+      const distil = async (divergenceId: string, generatorId: string, mode: DecodingMode, phase: Phase) => {
         const started = performance.now();
         const temperature = DECODING_MODES[mode];
-        const name = `${task}-${divergenceId}-${generatorId}-${mode}`;
+        const name = `${task}-${divergenceId}-${generatorId}-${mode}-${phase}`;
         const divergence = host.create("divergence", divergenceId, {}) as Divergence;
         const generator = host.create(
           "data-generator",
@@ -163,13 +169,14 @@ export async function runDistillBench(options: DistillBenchOptions) {
           defaultGeneratorOptions(generatorId, { maxNewTokens: 48, temperature }),
         ) as DataGenerator;
         const outDir = join(workDir, name);
+        const steps = phase === "grid" ? stepsFor(task) : finalStepsFor(task)!;
         const config: DistillationConfig = {
-          steps: stepsFor(task),
+          steps,
           batchSize: settings.batchSize,
           seqLen: settings.seqLen,
           learningRate: learningRateFor(task),
           warmupSteps: settings.warmupSteps,
-          evalInterval: stepsFor(task),
+          evalInterval: steps,
           evalPrompts: prompts,
           evalMaxNewTokens: settings.evalMaxNewTokens,
           gamma: settings.gamma,
@@ -201,7 +208,8 @@ export async function runDistillBench(options: DistillBenchOptions) {
           divergence: divergenceId,
           generator: generatorId,
           mode,
-          steps: config.steps,
+          phase,
+          steps,
           learningRate: config.learningRate,
           greedy: await measure(finalWeights, prompts, 0),
           sampled: await measure(finalWeights, prompts, 1),
@@ -211,9 +219,22 @@ export async function runDistillBench(options: DistillBenchOptions) {
         runs.push(result);
         weightsOf.set(result, finalWeights);
         log(
-          `${task} ${divergenceId} × ${generatorId} for ${mode}: α ${fmt(result.greedy.alpha)} greedy, ${fmt(result.sampled.alpha)} T=1; ` +
-            `τ ${fmt(result.greedy.tau)} / ${fmt(result.sampled.tau)} (${result.seconds.toFixed(0)} s)`,
+          `${task} ${divergenceId} × ${generatorId} for ${mode} (${phase}, ${steps} steps): α ${fmt(result.greedy.alpha)} greedy, ` +
+            `${fmt(result.sampled.alpha)} T=1; τ ${fmt(result.greedy.tau)} / ${fmt(result.sampled.tau)} (${result.seconds.toFixed(0)} s)`,
         );
+      };
+      for (const [divergenceId, generatorId, mode] of grid(divergences, generators, modes)) {
+        await distil(divergenceId, generatorId, mode, "grid");
+      }
+      // The paper's protocol: divergence and data generator are hyperparameters, so the grid's winner per
+      // decoding mode (by τ in that mode) is trained again for longer.
+      if (finalStepsFor(task) !== undefined) {
+        for (const mode of modes) {
+          const winner = runs
+            .filter((r) => r.task === task && r.mode === mode)
+            .reduce((a, b) => (b[mode].tau > a[mode].tau ? b : a));
+          await distil(winner.divergence, winner.generator, mode, "final");
+        }
       }
     }
 
@@ -221,7 +242,8 @@ export async function runDistillBench(options: DistillBenchOptions) {
     // mean over tasks.
     const best = (task: DistillTask, decoding: "greedy" | "sampled") =>
       runs.filter((r) => r.task === task).reduce((a, b) => (b[decoding].tau > a[decoding].tau ? b : a));
-    const label = (r: DistillRunResult) => `${r.divergence} × ${r.generator} for ${r.mode}`;
+    const label = (r: DistillRunResult) =>
+      `${r.divergence} × ${r.generator} for ${r.mode} (${r.phase}, ${r.steps} steps)`;
     const gains = tasks.map((task) => {
       const bestGreedy = best(task, "greedy");
       const bestSampled = best(task, "sampled");
@@ -308,6 +330,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
         generators,
         modes,
         steps: Object.fromEntries(tasks.map((t) => [t, stepsFor(t)])),
+        final_steps: Object.fromEntries(tasks.map((t) => [t, finalStepsFor(t) ?? null])),
         learning_rates: Object.fromEntries(tasks.map((t) => [t, learningRateFor(t)])),
         distillation_temperatures: Object.fromEntries(
           modes.map((m) => [m, distillationTemperature(DECODING_MODES[m])]),
@@ -356,7 +379,7 @@ function perTask<T>(
  */
 function onPolicyVsFixed(runs: DistillRunResult[]) {
   const byDivergence = new Map<string, { onPolicy?: number; fixed?: number }>();
-  for (const r of runs) {
+  for (const r of runs.filter((run) => run.phase === "grid")) {
     const key = `${r.task}/${r.divergence}/${r.mode}`;
     const entry = byDivergence.get(key) ?? {};
     const tau = r[r.mode].tau;
@@ -508,6 +531,7 @@ export async function benchDistillCommand(opts: {
   quick?: boolean;
   models?: string;
   steps?: string;
+  finalSteps?: string;
   lr?: string;
   warmup?: number;
   keepDrafts?: string;
@@ -533,6 +557,7 @@ export async function benchDistillCommand(opts: {
     quick: Boolean(opts.quick),
     modelsDir: opts.models,
     steps: parsePerTask("--steps", opts.steps, (x) => Number.isInteger(x) && x > 0),
+    finalSteps: parsePerTask("--final-steps", opts.finalSteps, (x) => Number.isInteger(x) && x > 0),
     learningRate: parsePerTask("--lr", opts.lr, (x) => x > 0),
     warmupSteps: opts.warmup,
     keepDraftsDir: opts.keepDrafts,
@@ -545,7 +570,7 @@ export async function benchDistillCommand(opts: {
   await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   const rows = report.runs.map((r) => [
     r.task,
-    `${r.divergence} × ${r.generator} for ${r.mode}`,
+    `${r.divergence} × ${r.generator} for ${r.mode}${r.phase === "final" ? `, final ${r.steps} steps` : ""}`,
     fmt(r.greedy.alpha),
     fmt(r.greedy.tau),
     fmt(r.sampled.alpha),

@@ -104,6 +104,10 @@ program
     "--lr <x>",
     "peak learning rate, for every task or per task (default language-modelling=2e-3,arithmetic=5e-4)",
   )
+  .option(
+    "--final-steps <n>",
+    "then distil each task's best grid configuration per mode again for this many steps (or per task)",
+  )
   .option("--warmup <n>", "linear warm-up steps", Number)
   .option("--modes <list>", "decoding modes to distil drafts for: greedy,sampled (default both)")
   .option("--keep-drafts <dir>", "keep each run's final draft checkpoint in this directory")

@@ -38,21 +38,36 @@ describe("bench distill", () => {
     expect(report.baselines.arithmetic.sampled.tau).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
-  it("distils one draft per decoding mode, at the mode's temperature, with the per-task defaults", async () => {
+  it("distils one draft per decoding mode and trains each mode's grid winner again for the final steps", async () => {
     const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
     const report = await runDistillBench({
       quick: true,
       models: { tokenizer, target: tinyCheckpoint(tokenizer, 1), draft: tinyCheckpoint(tokenizer, 2) },
       tasks: ["arithmetic"],
-      divergences: ["tvd"],
+      divergences: ["tvd", "fkl"],
       generators: ["on-policy"],
       steps: 2,
+      finalSteps: { arithmetic: 3 },
       log: () => {},
     });
-    expect(report.runs.map((r) => [r.mode, r.learningRate])).toEqual([
-      ["greedy", 5e-4],
-      ["sampled", 5e-4],
+    const grid = report.runs.filter((r) => r.phase === "grid");
+    expect(grid.map((r) => [r.divergence, r.mode, r.steps, r.learningRate])).toEqual([
+      ["tvd", "greedy", 2, 5e-4],
+      ["tvd", "sampled", 2, 5e-4],
+      ["fkl", "greedy", 2, 5e-4],
+      ["fkl", "sampled", 2, 5e-4],
     ]);
+    const final = report.runs.filter((r) => r.phase === "final");
+    expect(final.map((r) => [r.mode, r.steps])).toEqual([
+      ["greedy", 3],
+      ["sampled", 3],
+    ]);
+    for (const run of final) {
+      const winner = grid
+        .filter((r) => r.mode === run.mode)
+        .reduce((a, b) => (b[run.mode].tau > a[run.mode].tau ? b : a));
+      expect(run.divergence).toBe(winner.divergence);
+    }
     expect(report.settings.distillation_temperatures).toEqual({ greedy: 0.3, sampled: 1 });
     expect(report.on_policy_vs_fixed).toEqual([]);
     expect(report.wall_clock.map((w) => w.temperature)).toEqual([0, 1]);
