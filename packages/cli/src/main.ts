@@ -140,7 +140,7 @@ program
   .option("--warmup <n>", "linear warm-up steps before the cosine decay", Number, d.warmup)
   .option(
     "--temperature <t>",
-    "decoding temperature the draft is distilled for (0 = greedy)",
+    "decoding temperature the draft is distilled for (0 = greedy, which distils at T = 0.3)",
     Number,
     d.temperature,
   )
