@@ -77,7 +77,7 @@ export interface DistillBenchOptions {
   /** Peak learning rate, for every task or per task (default DEFAULT_LEARNING_RATES). */
   learningRate?: number | Partial<Record<DistillTask, number>>;
   warmupSteps?: number;
-  /** Copy each run's final draft here as <task>-<divergence>-<generator>.ckpt. */
+  /** Copy each run's final draft here as <task>-<divergence>-<generator>-<mode>-<phase>.ckpt. */
   keepDraftsDir?: string;
   log?: (line: string) => void;
 }
