@@ -25,6 +25,8 @@ export async function startServingStack(
     verifierOptions?: Parameters<typeof TargetVerifier.create>[1];
     /** Real models instead of the tiny random pair. */
     models?: { tokenizer: Tokenizer; target: Checkpoint; draft: Checkpoint };
+    /** A draft for temperature-0 requests, served by its own draft-proposer (given the target when absent). */
+    greedyDraft?: (target: Checkpoint) => Checkpoint;
   } = {},
 ) {
   const tokenizer =
@@ -37,6 +39,7 @@ export async function startServingStack(
   const draft = options.models?.draft ?? noisyDraftOf(target, options.draftNoise ?? 0.02);
   const verifier = await TargetVerifier.create(target, options.verifierOptions);
   const proposer = await DraftProposer.create(draft);
+  const greedyProposer = options.greedyDraft && (await DraftProposer.create(options.greedyDraft(target)));
   const servers: GrpcServer[] = [];
   const listen = async (server: GrpcServer) => {
     servers.push(server);
@@ -48,7 +51,18 @@ export async function startServingStack(
   const draftAddress = await listen(
     createServer({ name: "draft-proposer", services: [draftProposerService(proposer)] }),
   );
-  const replicas = await connectReplicas([targetAddress], [draftAddress], tokenizer);
+  const greedyDraftAddress =
+    greedyProposer &&
+    (await listen(
+      createServer({ name: "draft-proposer", services: [draftProposerService(greedyProposer)] }),
+    ));
+  const replicas = await connectReplicas(
+    [targetAddress],
+    [draftAddress],
+    tokenizer,
+    undefined,
+    greedyDraftAddress ? [greedyDraftAddress] : [],
+  );
   const rules = new AcceptanceRuleRegistry();
   await loadAcceptancePlugins(rules, DEFAULT_ACCEPTANCE_PLUGINS);
   const controllerAddress = await listen(
@@ -70,10 +84,12 @@ export async function startServingStack(
       controller.$close();
       targetClient.$close();
       draftClient.$close();
-      for (const c of [...replicas.targets.clients, ...replicas.drafts.clients]) c.$close();
+      const greedyClients = replicas.greedyDrafts?.clients ?? [];
+      for (const c of [...replicas.targets.clients, ...replicas.drafts.clients, ...greedyClients]) c.$close();
       await Promise.all(servers.map((s) => s.shutdown(1000)));
       await verifier.close();
       await proposer.close();
+      await greedyProposer?.close();
     },
   };
 }

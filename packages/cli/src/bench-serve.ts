@@ -78,6 +78,8 @@ export interface ServeBenchOptions {
   draftPath?: string;
   /** Compared against a distilled serving draft (default `<models>/draft.ckpt`). */
   baseDraftPath?: string;
+  /** A draft distilled for greedy decoding, served to temperature-0 requests by its own draft-proposer. */
+  greedyDraftPath?: string;
   tokenizerPath?: string;
   settings?: Partial<ServeBenchSettings>;
   /** Progress lines; silent when omitted. */
@@ -111,7 +113,7 @@ export interface ServeBenchReport {
     loadavg_at_end: number[];
   };
   settings: ServeBenchSettings;
-  checkpoints: { target: string; draft: string; tokenizer: string };
+  checkpoints: { target: string; draft: string; greedyDraft?: string; tokenizer: string };
   models: {
     target: { name: string; params: number };
     draft: { name: string; params: number };
@@ -319,19 +321,21 @@ async function mainComparison(
  * The main comparison again with another draft hot-swapped into every draft-proposer (Reload), then the
  * serving draft swapped back: what distillation changed, measured on the same services and prompts.
  */
+/** Every draft pool (the default one and the greedy one, if any) serves `other`, then its own again. */
 async function measureOtherDraft(
   controller: Controller,
-  draftAddresses: readonly string[],
+  pools: readonly { addresses: readonly string[]; serving: string }[],
   other: string,
-  serving: string,
   prompts: HeldOutPrompt[],
   s: ServeBenchSettings,
 ) {
-  const clients = draftAddresses.map((a) => createClient(DraftProposerService, a));
-  const reloadAll = (path: string) =>
-    Promise.all(clients.map((c) => c.reload({ checkpointPath: resolve(path) })));
+  const replicas = pools.flatMap((pool) =>
+    pool.addresses.map((a) => ({ client: createClient(DraftProposerService, a), serving: pool.serving })),
+  );
+  const reload = (r: (typeof replicas)[number], path: string) =>
+    r.client.reload({ checkpointPath: resolve(path) });
   try {
-    await reloadAll(other);
+    await Promise.all(replicas.map((r) => reload(r, other)));
     const { greedy, sampled } = await mainComparison(controller, prompts, s);
     return {
       checkpoint: other,
@@ -343,8 +347,8 @@ async function measureOtherDraft(
       speedup_sampled: ratio(sampled.targetOnly.wallMs, sampled.speculative.wallMs),
     };
   } finally {
-    await reloadAll(serving);
-    for (const c of clients) c.$close();
+    await Promise.all(replicas.map((r) => reload(r, r.serving)));
+    for (const r of replicas) r.client.$close();
   }
 }
 
@@ -372,6 +376,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   const checkpoints = {
     target: options.targetPath ?? paths.target,
     draft: options.draftPath ?? servingDraftPath(options.modelsDir ?? "models"),
+    greedyDraft: options.greedyDraftPath,
     tokenizer: options.tokenizerPath ?? paths.tokenizer,
   };
   const startedAt = performance.now();
@@ -386,6 +391,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     modelsDir: options.modelsDir,
     targetCheckpoint: checkpoints.target,
     draftCheckpoint: checkpoints.draft,
+    greedyDraftCheckpoint: checkpoints.greedyDraft,
     tokenizer: checkpoints.tokenizer,
     targetReplicas: s.targetReplicas,
     draftReplicas: s.draftReplicas,
@@ -413,7 +419,9 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
       trimmed++;
       return { ...p, text: tokenizer.decode(ids.slice(-Math.max(room, 1))) };
     });
-    const measured = measure(controller, services.pids, fitted, s, log);
+    const { pids } = services;
+    const draftPids = [...pids.drafts, ...pids.greedyDrafts];
+    const measured = measure(controller, { ...pids, drafts: draftPids }, fitted, s, log);
     measured.catch(() => {}); // after a crash its calls fail too; the crash is the error to report
     const result = await Promise.race([measured, crashed]);
     // Serving a distilled draft: the same comparison with the draft it was distilled from.
@@ -421,14 +429,10 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     let nonDistilled: NonDistilledComparison | null = null;
     if (resolve(base) !== resolve(checkpoints.draft)) {
       log(`the same prompts with the non-distilled draft (${base}), hot-swapped in`);
-      const other = measureOtherDraft(
-        controller,
-        services.addresses.drafts,
-        base,
-        checkpoints.draft,
-        fitted,
-        s,
-      );
+      const pools = [{ addresses: services.addresses.drafts, serving: checkpoints.draft }];
+      if (checkpoints.greedyDraft)
+        pools.push({ addresses: services.addresses.greedyDrafts, serving: checkpoints.greedyDraft });
+      const other = measureOtherDraft(controller, pools, base, fitted, s);
       other.catch(() => {});
       nonDistilled = await Promise.race([other, crashed]);
     }
@@ -906,7 +910,8 @@ export function formatServeBenchReport(r: ServeBenchReport): string {
   return [
     `machine: ${m.cpus} × ${m.model}, node ${m.node}, load average ${m.loadavg_at_start.join(" ")} → ${m.loadavg_at_end.join(" ")}`,
     `models: target ${models.target.name} (${models.target.params} params, ${r.checkpoints.target}), ` +
-      `draft ${models.draft.name} (${models.draft.params} params, ${r.checkpoints.draft})`,
+      `draft ${models.draft.name} (${models.draft.params} params, ${r.checkpoints.draft})` +
+      (r.checkpoints.greedyDraft ? `, greedy requests: ${r.checkpoints.greedyDraft}` : ""),
     `settings: γ ${s.gamma}, ${s.maxNewTokens} new tokens, ${s.prompts} prompts (${Object.entries(
       r.prompt_sources,
     )
@@ -940,6 +945,7 @@ export interface BenchServeCommandOptions {
   quick?: boolean;
   target?: string;
   draft?: string;
+  greedyDraft?: string;
   models?: string;
   targetReplicas?: number;
   draftReplicas?: number;
@@ -954,6 +960,7 @@ export async function benchServeCommand(opts: BenchServeCommandOptions): Promise
     modelsDir: opts.models,
     targetPath: opts.target,
     draftPath: opts.draft,
+    greedyDraftPath: opts.greedyDraft,
     settings: {
       ...(opts.targetReplicas ? { targetReplicas: opts.targetReplicas } : {}),
       ...(opts.draftReplicas ? { draftReplicas: opts.draftReplicas } : {}),

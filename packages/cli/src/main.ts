@@ -80,6 +80,10 @@ program
     "--draft <path>",
     "draft checkpoint (default <models>/draft-distilled.ckpt if present, else draft.ckpt)",
   )
+  .option(
+    "--greedy-draft <path>",
+    "a draft distilled for greedy decoding (distill --temperature 0), served to temperature-0 requests",
+  )
   .option("--target-replicas <n>", "target-verifier processes", positiveInt)
   .option("--draft-replicas <n>", "draft-proposer processes", positiveInt)
   .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt)

@@ -19,6 +19,8 @@ export interface ServiceProcessOptions {
   targetCheckpoint?: string;
   /** Default `<modelsDir>/draft-distilled.ckpt` if present, else `<modelsDir>/draft.ckpt`. */
   draftCheckpoint?: string;
+  /** A draft distilled for greedy decoding: as many more draft-proposers, used for temperature-0 requests. */
+  greedyDraftCheckpoint?: string;
   /** Default `<modelsDir>/tokenizer.json`. */
   tokenizer?: string;
   targetReplicas?: number;
@@ -50,10 +52,10 @@ export interface ServiceExit {
 }
 
 export interface ServiceProcesses {
-  addresses: { controller: string; targets: string[]; drafts: string[] };
+  addresses: { controller: string; targets: string[]; drafts: string[]; greedyDrafts: string[] };
   /** The checkpoints the model services loaded (absolute paths). */
-  checkpoints: { target: string; draft: string };
-  pids: { controller: number; targets: number[]; drafts: number[] };
+  checkpoints: { target: string; draft: string; greedyDraft?: string };
+  pids: { controller: number; targets: number[]; drafts: number[]; greedyDrafts: number[] };
   /** Resolves when a service exits before stop() was called (a crash); never resolves otherwise. */
   unexpectedExit: Promise<ServiceExit>;
   /** SIGTERM to every service, then waits for them to exit (SIGKILL after the grace period). */
@@ -227,6 +229,8 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
   requireFile(targetCheckpoint, "target checkpoint");
   requireFile(draftCheckpoint, "draft checkpoint");
   requireFile(tokenizer, "tokenizer");
+  const greedyDraftCheckpoint = options.greedyDraftCheckpoint && resolve(options.greedyDraftCheckpoint);
+  if (greedyDraftCheckpoint) requireFile(greedyDraftCheckpoint, "greedy draft checkpoint");
   const targetReplicas = options.targetReplicas ?? 1;
   const draftReplicas = options.draftReplicas ?? 1;
   if (!(targetReplicas >= 1 && draftReplicas >= 1)) throw new RangeError("replica counts must be ≥ 1");
@@ -282,12 +286,26 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
           ),
         ),
       ),
+      ...Array.from({ length: greedyDraftCheckpoint ? draftReplicas : 0 }, (_, i) =>
+        launch(
+          startService(
+            "draft-proposer",
+            label("draft-proposer-greedy", i, draftReplicas),
+            modelArgs(greedyDraftCheckpoint!, draftThreads),
+            startOptions,
+          ),
+        ),
+      ),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
     const services = results.map((r) => (r as PromiseFulfilledResult<RunningService>).value);
     const targets = services.slice(0, targetReplicas).map((s) => `${host}:${s.port}`);
-    const drafts = services.slice(targetReplicas).map((s) => `${host}:${s.port}`);
+    const address = (s: RunningService) => `${host}:${s.port}`;
+    const draftServices = services.slice(targetReplicas, targetReplicas + draftReplicas);
+    const greedyServices = services.slice(targetReplicas + draftReplicas);
+    const drafts = draftServices.map(address);
+    const greedyDrafts = greedyServices.map(address);
     const controller = await launch(
       startService(
         "controller",
@@ -301,6 +319,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
           tokenizer,
           "--address",
           `${host}:${options.controllerPort ?? 0}`,
+          ...(greedyDrafts.length > 0 ? ["--greedy-draft", greedyDrafts.join(",")] : []),
         ],
         startOptions,
       ),
@@ -311,12 +330,13 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
       for (const s of started) void s.exited.then((exit) => stopping === undefined && resolveExit(exit));
     });
     return {
-      addresses: { controller: `${host}:${controller.port}`, targets, drafts },
-      checkpoints: { target: targetCheckpoint, draft: draftCheckpoint },
+      addresses: { controller: `${host}:${controller.port}`, targets, drafts, greedyDrafts },
+      checkpoints: { target: targetCheckpoint, draft: draftCheckpoint, greedyDraft: greedyDraftCheckpoint },
       pids: {
         controller: controller.child.pid!,
         targets: services.slice(0, targetReplicas).map((s) => s.child.pid!),
-        drafts: services.slice(targetReplicas).map((s) => s.child.pid!),
+        drafts: draftServices.map((s) => s.child.pid!),
+        greedyDrafts: greedyServices.map((s) => s.child.pid!),
       },
       unexpectedExit,
       stop: () => {

@@ -23,6 +23,7 @@ beforeAll(async () => {
     "target.ckpt": { name: "tiny-target", seed: 1 },
     "draft.ckpt": { name: "tiny-draft", seed: 2 },
     "draft-distilled.ckpt": { name: "tiny-draft", seed: 3 },
+    "draft-greedy.ckpt": { name: "tiny-draft", seed: 4 },
   });
 });
 
@@ -36,6 +37,8 @@ describe("runServeBench", () => {
   it("reports every key as a finite number on tiny models served by separate processes", async () => {
     const report = await runServeBench({
       modelsDir: dir,
+      // Greedy requests go to their own draft-proposer, with a draft of their own.
+      greedyDraftPath: join(dir, "draft-greedy.ckpt"),
       settings: {
         prompts: 2,
         maxNewTokens: 6,
@@ -75,6 +78,7 @@ describe("runServeBench", () => {
     expect(report.models.target).toEqual({ name: "tiny-target", params: expect.any(Number) });
     expect(report.models.draft.name).toBe("tiny-draft");
     expect(report.checkpoints.draft).toBe(join(dir, "draft-distilled.ckpt"));
+    expect(report.checkpoints.greedyDraft).toBe(join(dir, "draft-greedy.ckpt"));
     expect(report.non_distilled?.checkpoint).toBe(join(dir, "draft.ckpt"));
     for (const value of Object.values(report.non_distilled ?? {}))
       if (typeof value === "number") expect(Number.isFinite(value)).toBe(true);
@@ -95,6 +99,7 @@ describe("runServeBench", () => {
     const table = formatServeBenchReport(report);
     expect(table).toMatch(/speedup_greedy\s+[\d.]+\s+≥ 1.8\s+(pass|FAIL)/);
     expect(table).toMatch(/non-distilled \(.*draft\.ckpt, hot-swapped in\)/);
+    expect(table).toMatch(/greedy requests: .*draft-greedy\.ckpt/);
     expect(table).toMatch(/throughput_gain_16\s+[\d.]+\s+≥ 3\s+(pass|FAIL)/);
     if (process.platform === "linux") {
       for (const share of Object.values(report.throughput_cpu!.concurrent)) {

@@ -5,7 +5,8 @@ import type { Tokenizer } from "@distillspec/tokenizer";
 import { ReplicaPool } from "./replica-pool.js";
 
 // Start-up check: every target and draft replica must answer, serve one model per role, and share the
-// controller's tokenizer — otherwise token ids would mean different things on each side.
+// controller's tokenizer — otherwise token ids would mean different things on each side. Greedy draft
+// replicas (optional) serve a draft distilled for greedy decoding; temperature-0 requests use them.
 
 const MESSAGE_LIMIT = 64 * 1024 * 1024;
 
@@ -14,6 +15,8 @@ export interface Replicas {
   drafts: ReplicaPool<DraftClient>;
   target: ModelInfo;
   draft: ModelInfo;
+  greedyDrafts?: ReplicaPool<DraftClient>;
+  greedyDraft?: ModelInfo;
   maxGamma: number;
 }
 
@@ -22,15 +25,20 @@ export async function connectReplicas(
   draftAddresses: readonly string[],
   tokenizer: Tokenizer,
   timeoutMs = 10_000,
+  greedyDraftAddresses: readonly string[] = [],
 ): Promise<Replicas> {
   const options = { maxReceiveMessageBytes: MESSAGE_LIMIT, maxSendMessageBytes: MESSAGE_LIMIT };
   const targets = new ReplicaPool(targetAddresses, (a) => createClient(TargetVerifierService, a, options));
-  const drafts = new ReplicaPool(draftAddresses, (a) => createClient(DraftProposerService, a, options));
+  const connectDraft = (a: string) => createClient(DraftProposerService, a, options);
+  const drafts = new ReplicaPool(draftAddresses, connectDraft);
+  const greedyDrafts =
+    greedyDraftAddresses.length > 0 ? new ReplicaPool(greedyDraftAddresses, connectDraft) : undefined;
   const infos = await Promise.all([
     ...targets.clients.map((c) => c.info({}, { timeoutMs })),
     ...drafts.clients.map((c) => c.info({}, { timeoutMs })),
+    ...(greedyDrafts?.clients ?? []).map((c) => c.info({}, { timeoutMs })),
   ]);
-  const addresses = [...targetAddresses, ...draftAddresses];
+  const addresses = [...targetAddresses, ...draftAddresses, ...greedyDraftAddresses];
   infos.forEach((info, i) => {
     const id = info.model?.tokenizerIdentity ?? "";
     if (id !== tokenizer.identity) {
@@ -41,12 +49,15 @@ export async function connectReplicas(
     }
   });
   const targetInfos = infos.slice(0, targetAddresses.length);
-  const draftInfos = infos.slice(targetAddresses.length);
+  const draftInfos = infos.slice(targetAddresses.length, targetAddresses.length + draftAddresses.length);
+  const greedyInfos = infos.slice(targetAddresses.length + draftAddresses.length);
   return {
     targets,
     drafts,
     target: targetInfos[0].model!,
     draft: draftInfos[0].model!,
+    greedyDrafts,
+    greedyDraft: greedyInfos[0]?.model,
     maxGamma: Math.min(...infos.map((i) => i.limits?.maxGamma ?? 16)),
   };
 }

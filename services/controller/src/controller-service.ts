@@ -28,10 +28,22 @@ export interface ControllerDeps {
   tokenizer: Tokenizer;
   targets: ReplicaPool<TargetClient>;
   drafts: ReplicaPool<DraftClient>;
+  /** Drafts distilled for greedy decoding: temperature-0 requests use them when present. */
+  greedyDrafts?: ReplicaPool<DraftClient>;
   rules: AcceptanceRuleRegistry;
   target: ModelInfo;
   draft: ModelInfo;
+  greedyDraft?: ModelInfo;
   maxGamma: number;
+}
+
+/** The shortest context of the models a request may touch. */
+function sharedContextLength(deps: ControllerDeps): number {
+  return Math.min(
+    deps.target.contextLength,
+    deps.draft.contextLength,
+    deps.greedyDraft?.contextLength ?? Number.POSITIVE_INFINITY,
+  );
 }
 
 type Stats = MessageInitShape<typeof GenerationStatsSchema>;
@@ -48,7 +60,7 @@ function promptTokens(request: GenerateRequest, deps: ControllerDeps): number[] 
     if (t < 0 || t >= vocab)
       throw invalidArgument(`prompt token ${t} at position ${i} is outside the vocabulary [0, ${vocab})`);
   });
-  const context = Math.min(deps.target.contextLength, deps.draft.contextLength);
+  const context = sharedContextLength(deps);
   if (tokens.length >= context) {
     throw invalidArgument(
       `the prompt has ${tokens.length} tokens; the context holds ${context}, with room to generate`,
@@ -68,7 +80,7 @@ function stopIndex(text: string, stops: readonly string[], from: number): number
 }
 
 export function controllerService(deps: ControllerDeps) {
-  const contextLength = Math.min(deps.target.contextLength, deps.draft.contextLength);
+  const contextLength = sharedContextLength(deps);
 
   async function* generate(request: GenerateRequest, context: CallContext) {
     const started = process.hrtime.bigint();
@@ -142,7 +154,10 @@ export function controllerService(deps: ControllerDeps) {
       return;
     }
 
-    const draft = remoteDraft(deps.drafts.next(), callOptions, deps.draft.vocabSize);
+    // A draft distilled at the request's decoding temperature agrees with the target more often.
+    const greedy = sampling.temperature === 0 && deps.greedyDrafts !== undefined;
+    const pool = greedy ? deps.greedyDrafts! : deps.drafts;
+    const draft = remoteDraft(pool.next(), callOptions, (greedy ? deps.greedyDraft! : deps.draft).vocabSize);
     const events = speculativeGenerate(target, draft, {
       promptTokens: prompt,
       maxNewTokens: request.maxNewTokens,
@@ -192,6 +207,8 @@ export function controllerService(deps: ControllerDeps) {
       draftAddresses: [...deps.drafts.addresses],
       target: deps.target,
       draft: deps.draft,
+      greedyDraftAddresses: [...(deps.greedyDrafts?.addresses ?? [])],
+      greedyDraft: deps.greedyDraft,
     }),
     listAcceptanceRules: () => ({
       rules: deps.rules

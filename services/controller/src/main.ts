@@ -12,6 +12,7 @@ import { controllerService } from "./controller-service.js";
 // Process entry point:
 //   controller --target 127.0.0.1:50051[,more] --draft 127.0.0.1:50052[,more] --address 127.0.0.1:50050
 //   [--plugins @distillspec/acceptance-lenience,...]   acceptance-rule plugins to load (allow-list)
+//   [--greedy-draft 127.0.0.1:50054[,more]]           drafts distilled for greedy decoding (temperature 0)
 // Prints one JSON line {"event":"listening","port":N} once serving.
 
 export async function startController(argv: string[]) {
@@ -20,6 +21,7 @@ export async function startController(argv: string[]) {
     options: {
       target: { type: "string", default: "127.0.0.1:50051" },
       draft: { type: "string", default: "127.0.0.1:50052" },
+      "greedy-draft": { type: "string", default: "" },
       tokenizer: { type: "string", default: "models/tokenizer.json" },
       address: { type: "string", default: "127.0.0.1:50050" },
       // Acceptance-rule plugin packages to load (the allow-list); "" loads none.
@@ -32,7 +34,13 @@ export async function startController(argv: string[]) {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
-  const replicas = await connectReplicas(split(values.target), split(values.draft), tokenizer);
+  const replicas = await connectReplicas(
+    split(values.target),
+    split(values.draft),
+    tokenizer,
+    undefined,
+    split(values["greedy-draft"]),
+  );
   const rules = new AcceptanceRuleRegistry();
   await loadAcceptancePlugins(rules, split(values.plugins));
   const server = createServer({
