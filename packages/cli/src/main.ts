@@ -177,11 +177,16 @@ program
   .option("--draft-replicas <n>", "draft-proposer processes", positiveInt, 1)
   .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt, 1)
   .option("--port <p>", "controller port", positiveInt, DEFAULT_CONTROLLER_PORT)
+  .option(
+    "--greedy-draft <path>",
+    "a draft distilled for greedy decoding (e.g. models/draft-distilled-greedy.ckpt), for temperature-0 requests",
+  )
   .action(async (opts) => {
     process.exitCode = await runServe({
       modelsDir: opts.models,
       targetCheckpoint: opts.target,
       draftCheckpoint: opts.draft,
+      greedyDraftCheckpoint: opts.greedyDraft,
       targetReplicas: opts.targetReplicas,
       draftReplicas: opts.draftReplicas,
       threads: opts.threads,

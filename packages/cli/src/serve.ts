@@ -7,6 +7,8 @@ export interface ServeOptions {
   modelsDir?: string;
   targetCheckpoint?: string;
   draftCheckpoint?: string;
+  /** A draft distilled for greedy decoding, served to temperature-0 requests by draft-proposers of its own. */
+  greedyDraftCheckpoint?: string;
   targetReplicas?: number;
   draftReplicas?: number;
   threads?: number;
@@ -18,7 +20,12 @@ export interface ServeOptions {
 export const DEFAULT_CONTROLLER_PORT = 50050;
 
 /** What to print once serving: where each service listens and a call to try. */
-export function serveBanner(addresses: { controller: string; targets: string[]; drafts: string[] }): string {
+export function serveBanner(addresses: {
+  controller: string;
+  targets: string[];
+  drafts: string[];
+  greedyDrafts?: string[];
+}): string {
   const request = JSON.stringify({
     text: "The state of the Union is",
     max_new_tokens: 32,
@@ -29,6 +36,7 @@ export function serveBanner(addresses: { controller: string; targets: string[]; 
     `controller       ${addresses.controller}`,
     ...addresses.targets.map((a) => `target-verifier  ${a}`),
     ...addresses.drafts.map((a) => `draft-proposer   ${a}`),
+    ...(addresses.greedyDrafts ?? []).map((a) => `draft-proposer   ${a} (greedy requests)`),
     "",
     "try it (the services serve gRPC reflection):",
     `  grpcurl -plaintext -d '${request}' ${addresses.controller} distillspec.v1.ControllerService/Generate`,
@@ -47,6 +55,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
     modelsDir: options.modelsDir,
     targetCheckpoint: options.targetCheckpoint,
     draftCheckpoint: options.draftCheckpoint,
+    greedyDraftCheckpoint: options.greedyDraftCheckpoint,
     targetReplicas: options.targetReplicas,
     draftReplicas: options.draftReplicas,
     threads: options.threads,
