@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { createClient } from "@distillspec/grpc";
+import { greedyDraftPath } from "@distillspec/model";
 import { ControllerService, DecodingMode } from "@distillspec/proto";
 import { formatTable } from "./format-table.js";
 import { startServiceProcesses } from "./service-processes.js";
@@ -25,15 +26,22 @@ const PROMPTS = [
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
-  log("starting target-verifier, draft-proposer and controller …");
-  const services = await startServiceProcesses({ modelsDir: options.modelsDir });
+  // Greedy requests get the draft distilled for greedy decoding when the models directory has one.
+  const greedyDraftCheckpoint = greedyDraftPath(options.modelsDir);
+  log(
+    `starting target-verifier, draft-proposer${greedyDraftCheckpoint ? "s (one for greedy requests)" : ""} and controller …`,
+  );
+  const services = await startServiceProcesses({ modelsDir: options.modelsDir, greedyDraftCheckpoint });
   const controller = createClient(ControllerService, services.addresses.controller);
   try {
     const topology = await controller.topology({});
     log(
       `controller ${services.addresses.controller}: target ${topology.target?.parameterCount} params at ` +
         `${topology.targetAddresses.join(", ")}; draft ${topology.draft?.parameterCount} params at ` +
-        `${topology.draftAddresses.join(", ")} (${relative(process.cwd(), services.checkpoints.draft)})`,
+        `${topology.draftAddresses.join(", ")} (${relative(process.cwd(), services.checkpoints.draft)})` +
+        (greedyDraftCheckpoint
+          ? `; greedy requests: ${topology.greedyDraftAddresses.join(", ")} (${relative(process.cwd(), greedyDraftCheckpoint)})`
+          : ""),
     );
     const rows: (string | number)[][] = [];
     for (const [i, text] of PROMPTS.entries()) {

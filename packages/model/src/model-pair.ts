@@ -23,6 +23,7 @@ export function defaultModelPaths(modelsDir = "models") {
     target: join(modelsDir, "target.ckpt"),
     draft: join(modelsDir, "draft.ckpt"),
     distilledDraft: join(modelsDir, "draft-distilled.ckpt"),
+    greedyDraft: join(modelsDir, "draft-distilled-greedy.ckpt"),
   };
 }
 
@@ -30,4 +31,10 @@ export function defaultModelPaths(modelsDir = "models") {
 export function servingDraftPath(modelsDir = "models"): string {
   const paths = defaultModelPaths(modelsDir);
   return existsSync(paths.distilledDraft) ? paths.distilledDraft : paths.draft;
+}
+
+/** The draft distilled for greedy decoding, when the directory has one (the demo serves it to greedy requests). */
+export function greedyDraftPath(modelsDir = "models"): string | undefined {
+  const path = defaultModelPaths(modelsDir).greedyDraft;
+  return existsSync(path) ? path : undefined;
 }
