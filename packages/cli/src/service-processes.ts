@@ -300,8 +300,9 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
     const services = results.map((r) => (r as PromiseFulfilledResult<RunningService>).value);
-    const targets = services.slice(0, targetReplicas).map((s) => `${host}:${s.port}`);
     const address = (s: RunningService) => `${host}:${s.port}`;
+    const targetServices = services.slice(0, targetReplicas);
+    const targets = targetServices.map(address);
     const draftServices = services.slice(targetReplicas, targetReplicas + draftReplicas);
     const greedyServices = services.slice(targetReplicas + draftReplicas);
     const drafts = draftServices.map(address);
@@ -334,7 +335,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions = {})
       checkpoints: { target: targetCheckpoint, draft: draftCheckpoint, greedyDraft: greedyDraftCheckpoint },
       pids: {
         controller: controller.child.pid!,
-        targets: services.slice(0, targetReplicas).map((s) => s.child.pid!),
+        targets: targetServices.map((s) => s.child.pid!),
         drafts: draftServices.map((s) => s.child.pid!),
         greedyDrafts: greedyServices.map((s) => s.child.pid!),
       },
