@@ -65,7 +65,7 @@ export type StartRunRequest = Message<"distillspec.v1.StartRunRequest"> & {
   divergence?: PluginRef | undefined;
 
   /**
-   * Temperature the divergence is computed at (the SD decoding temperature).
+   * SD decoding temperature the draft is distilled for; 0 = greedy, which distils at T = 0.3 (no gradient at 0).
    *
    * @generated from field: float temperature = 5;
    */
