@@ -2,7 +2,6 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { AcceptanceRule } from "@distillspec/core";
-import { checkAnswer, checkSteps, generateArithmeticProblems } from "@distillspec/datasets";
 import {
   createInProcessEvaluator,
   createTaskData,
@@ -27,6 +26,7 @@ import { createPluginHost, type DataGenerator, type Divergence } from "@distills
 import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec/serving";
 import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
 import { formatTable } from "./format-table.js";
+import { runLossySweep } from "./lossy-sweep.js";
 
 // `distillspec bench distill`: the paper's comparison on our models. For each task, the non-distilled draft
 // against drafts distilled with each divergence × data generator × decoding mode (a draft distilled for
@@ -277,42 +277,18 @@ export async function runDistillBench(options: DistillBenchOptions) {
     }
 
     // Lossy sweep (arithmetic): accuracy against speed for each lenience function and ε.
-    const lossy = [];
-    if (tasks.includes("arithmetic")) {
-      const problems = generateArithmeticProblems(settings.lossyProblems, { seed: 0, split: "test" }).map(
-        (p) => ({
-          prompt: tokenizer.encode(p.prompt),
-          answer: p.answer,
-        }),
-      );
-      const weights = weightsOf.get(best("arithmetic", "sampled"))!;
-      const targetOnly = await solveTargetOnly(verifier, problems, tokenizer);
-      lossy.push({
-        f: "target-only",
-        epsilon: 1,
-        accuracy: targetOnly.accuracy,
-        step_accuracy: targetOnly.step_accuracy,
-        steps_written: targetOnly.steps_written,
-        alpha: Number.NaN,
-        tau: 1,
-        speedup: 1,
-      });
-      for (const f of quick ? ["exp"] : ["lin", "sq", "exp"]) {
-        for (const epsilon of quick ? [1, 0.2] : [1, 0.5, 0.2, 0.1]) {
-          const rule = host.create("acceptance-rule", "lenience", { f, epsilon }) as AcceptanceRule;
-          const result = await solveSpeculative(
-            verifier,
-            draft,
-            weights,
-            problems,
-            tokenizer,
-            rule,
-            settings.gamma,
-          );
-          lossy.push({ f, epsilon, ...result, speedup: targetOnly.ms / result.ms });
-        }
-      }
-    }
+    const lossy = tasks.includes("arithmetic")
+      ? await runLossySweep({
+          verifier,
+          draft: { ...draft, weights: weightsOf.get(best("arithmetic", "sampled"))! },
+          tokenizer,
+          lenience: (f, epsilon) =>
+            host.create("acceptance-rule", "lenience", { f, epsilon }) as AcceptanceRule,
+          problems: settings.lossyProblems,
+          gamma: settings.gamma,
+          quick,
+        })
+      : [];
 
     return {
       timestamp: new Date().toISOString(),
@@ -414,7 +390,6 @@ async function timeSpeculative(
   prompts: number[][],
   settings: { gamma: number; evalMaxNewTokens: number },
   temperature: number,
-  rule?: AcceptanceRule,
 ) {
   const proposer = await DraftProposer.create({ ...draft, weights });
   try {
@@ -426,7 +401,6 @@ async function timeSpeculative(
         gamma: settings.gamma,
         sampling: { temperature, seed: BigInt(i) },
         contextLength: verifier.config.contextLength,
-        rule,
       })) {
         // drain
       }
@@ -435,95 +409,6 @@ async function timeSpeculative(
   } finally {
     await proposer.close();
   }
-}
-
-/** Final-answer accuracy, and per-step accuracy (finer-grained: weak models rarely finish a problem). */
-class SolutionQuality {
-  private correct = 0;
-  private steps = 0;
-  private correctSteps = 0;
-
-  add(solution: string, answer: number): void {
-    if (checkAnswer(solution, answer)) this.correct++;
-    const steps = checkSteps(solution);
-    this.steps += steps.total;
-    this.correctSteps += steps.correct;
-  }
-
-  summary(problems: number) {
-    return {
-      accuracy: this.correct / problems,
-      step_accuracy: this.steps > 0 ? this.correctSteps / this.steps : Number.NaN,
-      steps_written: this.steps,
-    };
-  }
-}
-
-async function solveTargetOnly(
-  verifier: TargetVerifier,
-  problems: { prompt: number[]; answer: number }[],
-  tokenizer: Tokenizer,
-) {
-  const quality = new SolutionQuality();
-  const started = performance.now();
-  for (const [i, p] of problems.entries()) {
-    const ids: number[] = [];
-    for await (const s of verifier.generate(p.prompt, 80, { temperature: 1, seed: BigInt(i) }, [
-      tokenizer.eosId,
-    ]))
-      ids.push(s.tokenId);
-    quality.add(tokenizer.decode(ids), p.answer);
-  }
-  return { ...quality.summary(problems.length), ms: performance.now() - started };
-}
-
-async function solveSpeculative(
-  verifier: TargetVerifier,
-  draft: Checkpoint,
-  weights: Weights,
-  problems: { prompt: number[]; answer: number }[],
-  tokenizer: Tokenizer,
-  rule: AcceptanceRule,
-  gamma: number,
-) {
-  const proposer = await DraftProposer.create({ ...draft, weights });
-  const quality = new SolutionQuality();
-  let accepted = 0;
-  let proposed = 0;
-  let emitted = 0;
-  let rounds = 0;
-  const started = performance.now();
-  try {
-    for (const [i, p] of problems.entries()) {
-      const ids: number[] = [];
-      for await (const event of speculativeGenerate(verifier, proposer, {
-        promptTokens: p.prompt,
-        maxNewTokens: 80,
-        gamma,
-        sampling: { temperature: 1, seed: BigInt(i) },
-        stopTokenIds: [tokenizer.eosId],
-        contextLength: verifier.config.contextLength,
-        rule,
-      })) {
-        if (event.kind === "tokens") ids.push(...event.tokens);
-        else {
-          accepted += event.stats.metrics.numAcceptedTokens;
-          proposed += event.stats.metrics.numDraftTokens;
-          emitted += event.stats.emitted;
-          rounds += event.stats.rounds;
-        }
-      }
-      quality.add(tokenizer.decode(ids), p.answer);
-    }
-  } finally {
-    await proposer.close();
-  }
-  return {
-    ...quality.summary(problems.length),
-    alpha: accepted / proposed,
-    tau: emitted / rounds,
-    ms: performance.now() - started,
-  };
 }
 
 export async function benchDistillCommand(opts: {

@@ -1,0 +1,138 @@
+import type { AcceptanceRule } from "@distillspec/core";
+import { checkAnswer, checkSteps, generateArithmeticProblems } from "@distillspec/datasets";
+import type { Checkpoint } from "@distillspec/model";
+import { DraftProposer, speculativeGenerate, type TargetVerifier } from "@distillspec/serving";
+import type { Tokenizer } from "@distillspec/tokenizer";
+
+// The lossy half of `bench distill`: arithmetic problems solved at T = 1 by target-only decoding and by
+// speculative decoding under each lenience function and ε, with answer and per-step accuracy against the
+// speedup over target-only.
+
+export interface LossySweepOptions {
+  verifier: TargetVerifier;
+  /** The draft (with the weights to decode with). */
+  draft: Checkpoint;
+  tokenizer: Tokenizer;
+  /** The lenience rule for a function f and ε (built by the plugin host). */
+  lenience: (f: string, epsilon: number) => AcceptanceRule;
+  problems: number;
+  gamma: number;
+  quick: boolean;
+}
+
+export async function runLossySweep(options: LossySweepOptions) {
+  const { verifier, draft, tokenizer, gamma, quick } = options;
+  const problems = generateArithmeticProblems(options.problems, { seed: 0, split: "test" }).map((p) => ({
+    prompt: tokenizer.encode(p.prompt),
+    answer: p.answer,
+  }));
+  const targetOnly = await solveTargetOnly(verifier, problems, tokenizer);
+  const points = [
+    {
+      f: "target-only",
+      epsilon: 1,
+      accuracy: targetOnly.accuracy,
+      step_accuracy: targetOnly.step_accuracy,
+      steps_written: targetOnly.steps_written,
+      alpha: Number.NaN,
+      tau: 1,
+      speedup: 1,
+    },
+  ];
+  for (const f of quick ? ["exp"] : ["lin", "sq", "exp"]) {
+    for (const epsilon of quick ? [1, 0.2] : [1, 0.5, 0.2, 0.1]) {
+      const rule = options.lenience(f, epsilon);
+      const result = await solveSpeculative(verifier, draft, problems, tokenizer, rule, gamma);
+      points.push({ f, epsilon, ...result, speedup: targetOnly.ms / result.ms });
+    }
+  }
+  return points;
+}
+
+/** Final-answer accuracy, and per-step accuracy (finer-grained: weak models rarely finish a problem). */
+class SolutionQuality {
+  private correct = 0;
+  private steps = 0;
+  private correctSteps = 0;
+
+  add(solution: string, answer: number): void {
+    if (checkAnswer(solution, answer)) this.correct++;
+    const steps = checkSteps(solution);
+    this.steps += steps.total;
+    this.correctSteps += steps.correct;
+  }
+
+  summary(problems: number) {
+    return {
+      accuracy: this.correct / problems,
+      step_accuracy: this.steps > 0 ? this.correctSteps / this.steps : Number.NaN,
+      steps_written: this.steps,
+    };
+  }
+}
+
+async function solveTargetOnly(
+  verifier: TargetVerifier,
+  problems: { prompt: number[]; answer: number }[],
+  tokenizer: Tokenizer,
+) {
+  const quality = new SolutionQuality();
+  const started = performance.now();
+  for (const [i, p] of problems.entries()) {
+    const ids: number[] = [];
+    for await (const s of verifier.generate(p.prompt, 80, { temperature: 1, seed: BigInt(i) }, [
+      tokenizer.eosId,
+    ]))
+      ids.push(s.tokenId);
+    quality.add(tokenizer.decode(ids), p.answer);
+  }
+  return { ...quality.summary(problems.length), ms: performance.now() - started };
+}
+
+async function solveSpeculative(
+  verifier: TargetVerifier,
+  draft: Checkpoint,
+  problems: { prompt: number[]; answer: number }[],
+  tokenizer: Tokenizer,
+  rule: AcceptanceRule,
+  gamma: number,
+) {
+  const proposer = await DraftProposer.create(draft);
+  const quality = new SolutionQuality();
+  let accepted = 0;
+  let proposed = 0;
+  let emitted = 0;
+  let rounds = 0;
+  const started = performance.now();
+  try {
+    for (const [i, p] of problems.entries()) {
+      const ids: number[] = [];
+      for await (const event of speculativeGenerate(verifier, proposer, {
+        promptTokens: p.prompt,
+        maxNewTokens: 80,
+        gamma,
+        sampling: { temperature: 1, seed: BigInt(i) },
+        stopTokenIds: [tokenizer.eosId],
+        contextLength: verifier.config.contextLength,
+        rule,
+      })) {
+        if (event.kind === "tokens") ids.push(...event.tokens);
+        else {
+          accepted += event.stats.metrics.numAcceptedTokens;
+          proposed += event.stats.metrics.numDraftTokens;
+          emitted += event.stats.emitted;
+          rounds += event.stats.rounds;
+        }
+      }
+      quality.add(tokenizer.decode(ids), p.answer);
+    }
+  } finally {
+    await proposer.close();
+  }
+  return {
+    ...quality.summary(problems.length),
+    alpha: accepted / proposed,
+    tau: emitted / rounds,
+    ms: performance.now() - started,
+  };
+}
