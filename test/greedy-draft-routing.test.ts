@@ -55,13 +55,10 @@ describe("greedy draft pool", () => {
     const server = createServer({ name: "draft-proposer", services: [draftProposerService(foreign)] });
     try {
       const address = `127.0.0.1:${await server.listen("127.0.0.1:0")}`;
-      const connecting = connectReplicas(
-        topology.targetAddresses,
-        topology.draftAddresses,
-        stack.tokenizer,
-        5_000,
-        [address],
-      );
+      const connecting = connectReplicas(topology.targetAddresses, topology.draftAddresses, stack.tokenizer, {
+        timeoutMs: 5_000,
+        greedyDraftAddresses: [address],
+      });
       await expect(connecting).rejects.toMatchObject({ code: Status.FAILED_PRECONDITION });
       await expect(connecting).rejects.toThrow(new RegExp(`tokenizer mismatch: ${address}`));
     } finally {

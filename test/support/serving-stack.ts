@@ -56,13 +56,9 @@ export async function startServingStack(
     (await listen(
       createServer({ name: "draft-proposer", services: [draftProposerService(greedyProposer)] }),
     ));
-  const replicas = await connectReplicas(
-    [targetAddress],
-    [draftAddress],
-    tokenizer,
-    undefined,
-    greedyDraftAddress ? [greedyDraftAddress] : [],
-  );
+  const replicas = await connectReplicas([targetAddress], [draftAddress], tokenizer, {
+    greedyDraftAddresses: greedyDraftAddress ? [greedyDraftAddress] : [],
+  });
   const rules = new AcceptanceRuleRegistry();
   await loadAcceptancePlugins(rules, DEFAULT_ACCEPTANCE_PLUGINS);
   const controllerAddress = await listen(
@@ -84,7 +80,7 @@ export async function startServingStack(
       controller.$close();
       targetClient.$close();
       draftClient.$close();
-      const greedyClients = replicas.greedyDrafts?.clients ?? [];
+      const greedyClients = replicas.greedy?.drafts.clients ?? [];
       for (const c of [...replicas.targets.clients, ...replicas.drafts.clients, ...greedyClients]) c.$close();
       await Promise.all(servers.map((s) => s.shutdown(1000)));
       await verifier.close();

@@ -252,8 +252,10 @@ export class DraftProposer {
     void this.sweep();
   }
 
-  /** Loads `path` and serves it to new sessions; refuses a checkpoint with another tokenizer. */
-  /** Swaps in the checkpoint at `source` (a path, or the file's bytes) for new sessions. */
+  /**
+   * Swaps in the checkpoint at `source` (a path, or the file's bytes) for new sessions; refuses a checkpoint
+   * with another tokenizer.
+   */
   async reload(source: string | Uint8Array): Promise<ReturnType<DraftProposer["info"]>> {
     const checkpoint =
       typeof source === "string" ? await loadCheckpoint(source) : readCheckpointBytes(source, "(sent bytes)");

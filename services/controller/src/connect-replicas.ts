@@ -15,17 +15,22 @@ export interface Replicas {
   drafts: ReplicaPool<DraftClient>;
   target: ModelInfo;
   draft: ModelInfo;
-  greedyDrafts?: ReplicaPool<DraftClient>;
-  greedyDraft?: ModelInfo;
+  /** Replicas serving a draft distilled for greedy decoding, and that draft. */
+  greedy?: { drafts: ReplicaPool<DraftClient>; draft: ModelInfo };
   maxGamma: number;
+}
+
+export interface ConnectOptions {
+  /** Deadline of each replica's Info call (default 10 s). */
+  timeoutMs?: number;
+  greedyDraftAddresses?: readonly string[];
 }
 
 export async function connectReplicas(
   targetAddresses: readonly string[],
   draftAddresses: readonly string[],
   tokenizer: Tokenizer,
-  timeoutMs = 10_000,
-  greedyDraftAddresses: readonly string[] = [],
+  { timeoutMs = 10_000, greedyDraftAddresses = [] }: ConnectOptions = {},
 ): Promise<Replicas> {
   const options = { maxReceiveMessageBytes: MESSAGE_LIMIT, maxSendMessageBytes: MESSAGE_LIMIT };
   const targets = new ReplicaPool(targetAddresses, (a) => createClient(TargetVerifierService, a, options));
@@ -56,8 +61,7 @@ export async function connectReplicas(
     drafts,
     target: targetInfos[0].model!,
     draft: draftInfos[0].model!,
-    greedyDrafts,
-    greedyDraft: greedyInfos[0]?.model,
+    greedy: greedyDrafts && { drafts: greedyDrafts, draft: greedyInfos[0].model! },
     maxGamma: Math.min(...infos.map((i) => i.limits?.maxGamma ?? 16)),
   };
 }

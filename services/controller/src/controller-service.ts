@@ -29,11 +29,10 @@ export interface ControllerDeps {
   targets: ReplicaPool<TargetClient>;
   drafts: ReplicaPool<DraftClient>;
   /** Drafts distilled for greedy decoding: temperature-0 requests use them when present. */
-  greedyDrafts?: ReplicaPool<DraftClient>;
+  greedy?: { drafts: ReplicaPool<DraftClient>; draft: ModelInfo };
   rules: AcceptanceRuleRegistry;
   target: ModelInfo;
   draft: ModelInfo;
-  greedyDraft?: ModelInfo;
   maxGamma: number;
 }
 
@@ -42,7 +41,7 @@ function sharedContextLength(deps: ControllerDeps): number {
   return Math.min(
     deps.target.contextLength,
     deps.draft.contextLength,
-    deps.greedyDraft?.contextLength ?? Number.POSITIVE_INFINITY,
+    deps.greedy?.draft.contextLength ?? Number.POSITIVE_INFINITY,
   );
 }
 
@@ -155,9 +154,8 @@ export function controllerService(deps: ControllerDeps) {
     }
 
     // A draft distilled at the request's decoding temperature agrees with the target more often.
-    const greedy = sampling.temperature === 0 && deps.greedyDrafts !== undefined;
-    const pool = greedy ? deps.greedyDrafts! : deps.drafts;
-    const draft = remoteDraft(pool.next(), callOptions, (greedy ? deps.greedyDraft! : deps.draft).vocabSize);
+    const pool = sampling.temperature === 0 && deps.greedy ? deps.greedy : deps;
+    const draft = remoteDraft(pool.drafts.next(), callOptions, pool.draft.vocabSize);
     const events = speculativeGenerate(target, draft, {
       promptTokens: prompt,
       maxNewTokens: request.maxNewTokens,
@@ -207,8 +205,8 @@ export function controllerService(deps: ControllerDeps) {
       draftAddresses: [...deps.drafts.addresses],
       target: deps.target,
       draft: deps.draft,
-      greedyDraftAddresses: [...(deps.greedyDrafts?.addresses ?? [])],
-      greedyDraft: deps.greedyDraft,
+      greedyDraftAddresses: [...(deps.greedy?.drafts.addresses ?? [])],
+      greedyDraft: deps.greedy?.draft,
     }),
     listAcceptanceRules: () => ({
       rules: deps.rules

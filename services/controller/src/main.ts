@@ -34,13 +34,9 @@ export async function startController(argv: string[]) {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
-  const replicas = await connectReplicas(
-    split(values.target),
-    split(values.draft),
-    tokenizer,
-    undefined,
-    split(values["greedy-draft"]),
-  );
+  const replicas = await connectReplicas(split(values.target), split(values.draft), tokenizer, {
+    greedyDraftAddresses: split(values["greedy-draft"]),
+  });
   const rules = new AcceptanceRuleRegistry();
   await loadAcceptancePlugins(rules, split(values.plugins));
   const server = createServer({
