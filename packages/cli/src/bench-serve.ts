@@ -270,7 +270,6 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 const sameTokens = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((t, i) => t === b[i]);
 
-/** Target-only and speculative on the same request, the order alternating with `targetFirst`. */
 type RequestExtra = Pick<Request, "gamma" | "maxNewTokens" | "sampling">;
 
 function benchRequest(s: ServeBenchSettings, prompt: HeldOutPrompt, extra: RequestExtra = {}): Request {
@@ -318,10 +317,10 @@ async function mainComparison(
 }
 
 /**
- * The main comparison again with another draft hot-swapped into every draft-proposer (Reload), then the
- * serving draft swapped back: what distillation changed, measured on the same services and prompts.
+ * The main comparison again with another draft hot-swapped into every draft-proposer of every pool (the
+ * default one and the greedy one, if any) by Reload, then each pool's own draft swapped back: what
+ * distillation changed, measured on the same services and prompts.
  */
-/** Every draft pool (the default one and the greedy one, if any) serves `other`, then its own again. */
 async function measureOtherDraft(
   controller: Controller,
   pools: readonly { addresses: readonly string[]; serving: string }[],
@@ -352,6 +351,7 @@ async function measureOtherDraft(
   }
 }
 
+/** Target-only and speculative on the same request, the order alternating with `targetFirst`. */
 async function pair(controller: Controller, request: Request, targetFirst: boolean) {
   const targetOnly = { ...request, mode: DecodingMode.TARGET_ONLY };
   const speculative = { ...request, mode: DecodingMode.SPECULATIVE };
