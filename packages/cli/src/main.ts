@@ -1,9 +1,11 @@
+import { greedyDraftPath } from "@distillspec/model";
 import { Command, InvalidArgumentError } from "commander";
 import { benchDistillCommand } from "./bench-distill.js";
 import { benchModelCommand } from "./bench-model.js";
 import { benchServeCommand } from "./bench-serve.js";
 import { runDemo } from "./demo.js";
 import { DISTILL_DEFAULTS, distillCommand } from "./distill.js";
+import { growCommand } from "./grow.js";
 import { DEFAULT_PRETRAIN, pretrain } from "./pretrain.js";
 import { DEFAULT_CONTROLLER_PORT, runServe } from "./serve.js";
 
@@ -21,6 +23,10 @@ const positiveNumber = (value: string): number => {
   return n;
 };
 
+/** `--greedy-draft PATH`, `--no-greedy-draft` (false), or neither: the bundled greedy draft when present. */
+const greedyDraftOption = (option: string | false | undefined, modelsDir: string) =>
+  option === false ? undefined : (option ?? greedyDraftPath(modelsDir));
+
 const program = new Command("distillspec").description("Speculative decoding with distilled drafts");
 const d = DISTILL_DEFAULTS;
 
@@ -37,6 +43,8 @@ program
   .option("--seed <n>", "random seed", positiveInt)
   .option("--eval-every <n>", "validation interval in steps", positiveInt)
   .option("--checkpoint-every <n>", "checkpoint interval in steps", positiveInt)
+  .option("--warmup <n>", "learning-rate warm-up steps", positiveInt)
+  .option("--init <path>", "start from this checkpoint (e.g. one made by `grow`) instead of random weights")
   .action(async (opts) => {
     if (opts.role !== "target" && opts.role !== "draft")
       throw new InvalidArgumentError("--role must be target or draft");
@@ -53,7 +61,20 @@ program
       seed: opts.seed ?? defaults.seed,
       evalEvery: opts.evalEvery ?? defaults.evalEvery,
       checkpointEvery: opts.checkpointEvery ?? defaults.checkpointEvery,
+      warmup: opts.warmup ?? defaults.warmup,
+      initFrom: opts.init,
     });
+  });
+
+program
+  .command("grow")
+  .description("make a trained model deeper without changing what it computes (new blocks start as identity)")
+  .requiredOption("--from <path>", "trained checkpoint")
+  .requiredOption("--layers <n>", "layers of the grown model", positiveInt)
+  .requiredOption("--out <path>", "grown checkpoint (train it further with `pretrain --init`)")
+  .option("--seed <n>", "seed for the new blocks' random matrices", positiveInt, 1)
+  .action(async (opts) => {
+    await growCommand({ from: opts.from, layers: opts.layers, out: opts.out, seed: opts.seed });
   });
 
 // `bench` may be shared with other benchmarks: reuse the group when one is already registered.
@@ -82,14 +103,15 @@ program
   )
   .option(
     "--greedy-draft <path>",
-    "a draft distilled for greedy decoding (distill --temperature 0), served to temperature-0 requests",
+    "a draft distilled for greedy decoding, for temperature-0 requests (default <models>/draft-distilled-greedy.ckpt if present)",
   )
+  .option("--no-greedy-draft", "serve greedy requests with the default draft too")
   .option("--target-replicas <n>", "target-verifier processes", positiveInt)
   .option("--draft-replicas <n>", "draft-proposer processes", positiveInt)
   .option("--threads <n>", "onnxruntime intra-op threads per model service", positiveInt)
   .option("--lookahead", "speculative requests draft the next block during each verification")
   .action(async (opts) => {
-    await benchServeCommand(opts);
+    await benchServeCommand({ ...opts, greedyDraft: greedyDraftOption(opts.greedyDraft, opts.models) });
   });
 
 (program.commands.find((c) => c.name() === "bench") ?? program.command("bench").description("benchmarks"))
@@ -179,14 +201,15 @@ program
   .option("--port <p>", "controller port", positiveInt, DEFAULT_CONTROLLER_PORT)
   .option(
     "--greedy-draft <path>",
-    "a draft distilled for greedy decoding (e.g. models/draft-distilled-greedy.ckpt), for temperature-0 requests",
+    "a draft distilled for greedy decoding, for temperature-0 requests (default <models>/draft-distilled-greedy.ckpt if present)",
   )
+  .option("--no-greedy-draft", "serve greedy requests with the default draft too")
   .action(async (opts) => {
     process.exitCode = await runServe({
       modelsDir: opts.models,
       targetCheckpoint: opts.target,
       draftCheckpoint: opts.draft,
-      greedyDraftCheckpoint: opts.greedyDraft,
+      greedyDraftCheckpoint: greedyDraftOption(opts.greedyDraft, opts.models),
       targetReplicas: opts.targetReplicas,
       draftReplicas: opts.draftReplicas,
       threads: opts.threads,

@@ -46,6 +46,11 @@ export interface PretrainOptions {
   corpus?: { train: string[]; validation: string[] };
   /** Stop (without finishing) once this step is checkpointed: a time-boxed run to resume later. */
   stopAfterStep?: number;
+  /**
+   * Start from this checkpoint's config and weights (a fresh optimizer) instead of a random init: continued
+   * training, e.g. of a model made deeper by `distillspec grow`.
+   */
+  initFrom?: string;
 }
 
 interface TrainState {
@@ -121,7 +126,8 @@ export async function pretrain(
   options: PretrainOptions,
 ): Promise<{ validationLoss: number; checkpoint: string }> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const config = options.config ?? configFor(options.role);
+  const init = options.initFrom === undefined ? undefined : await loadCheckpoint(options.initFrom);
+  const config = options.config ?? init?.config ?? configFor(options.role);
   const tokenizer = await ensureTokenizer(options.outDir, 0, log);
   if (tokenizer.vocabSize !== config.vocabSize) {
     throw new Error(
@@ -153,7 +159,7 @@ export async function pretrain(
     history: [],
   };
   let resume: Parameters<typeof Trainer.create>[3];
-  let weights = initWeights(config, options.seed);
+  let weights = init?.weights ?? initWeights(config, options.seed);
   if (existsSync(statePath)) {
     state = JSON.parse(await readFile(statePath, "utf8")) as TrainState;
     const [w, m, v] = await Promise.all(
@@ -163,6 +169,9 @@ export async function pretrain(
       throw new Error(
         `train state in ${stateDir} is inconsistent (a write was interrupted); delete it to start over`,
       );
+    }
+    if (w.config.layers !== config.layers || w.config.width !== config.width) {
+      throw new Error(`train state in ${stateDir} belongs to another model shape; delete it to start over`);
     }
     weights = w.weights;
     resume = { step: state.step, weights: w.weights, m: m.weights, v: v.weights };
@@ -262,6 +271,7 @@ export async function pretrain(
       batch: options.batch,
       seqLen: options.seqLen,
       learningRate: options.learningRate,
+      warmup: options.warmup,
       arithmeticFraction: options.arithmeticFraction,
       tokensSeen: state.tokensSeen,
       trainingSeconds: Math.round(state.elapsedSeconds),
@@ -272,6 +282,7 @@ export async function pretrain(
       arithmeticEvalCount: arithmetic.count,
       history: state.history,
       parameters: parameterCount(config),
+      ...(init ? { initFrom: { path: options.initFrom, ...init.metadata } } : {}),
     },
   });
   await rm(stateDir, { recursive: true, force: true });

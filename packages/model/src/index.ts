@@ -3,6 +3,7 @@ export * from "./config.js";
 export * from "./extend-batcher.js";
 export * from "./float16.js";
 export * from "./graph-tensor-ops.js";
+export * from "./grow-depth.js";
 export * from "./inference-graph.js";
 export * from "./init-weights.js";
 export * from "./kv-cache.js";
