@@ -36,6 +36,8 @@ export interface BenchSettings {
   prefillTokens: number;
   /** Tokens in one verification (draft proposals + 1). */
   verifyTokens: number;
+  /** Sessions verified together in one run (the batched-verification measurement). */
+  verifyBatch: number;
   reps: number;
   warmupReps: number;
   /** Threads of the inference runners; a model service gets one core. */
@@ -56,6 +58,7 @@ export function benchSettings(quick: boolean): BenchSettings {
   return {
     prefillTokens: 128,
     verifyTokens: 5,
+    verifyBatch: 16,
     reps: quick ? 15 : 50,
     warmupReps: quick ? 3 : 5,
     inferenceThreads: 1,
@@ -108,6 +111,14 @@ export interface ModelBenchReport {
   verify_cost_ratio: number;
   /** min(5-token) / min(1-token): the same ratio, less sensitive to load from other processes. */
   verify_cost_ratio_of_mins: number;
+  /** One run verifying `verifyBatch` (16) sessions' blocks of `verifyTokens`, as under 16 concurrent streams. */
+  verify_ms_batch_16: number;
+  /**
+   * 16 × verify_ms_5 / verify_ms_batch_16: how many times more blocks per second the target verifies when
+   * 16 streams share a run — a ceiling on speculative serving's throughput gain at 16 streams from the
+   * target alone (same threads), whatever the serving layer does.
+   */
+  verify_batch_gain_16: number;
   draft_step_ms: number;
   draft_verify_ms_5: number;
   cost_ratio_c: number;
@@ -277,6 +288,9 @@ export async function runModelBench(options: ModelBenchOptions = {}): Promise<Mo
   const draftCache = draftRunner.createCache();
   await targetRunner.extend(targetCache, prefill);
   await draftRunner.extend(draftCache, prefill);
+  // verifyBatch sessions' blocks in one run, as the target-verifier batches concurrent streams.
+  const batchCaches = Array.from({ length: s.verifyBatch }, () => targetRunner.createCache());
+  for (const cache of batchCaches) await targetRunner.extend(cache, prefill);
   // Each sample extends the warm cache and rolls it back, as a rejected draft would.
   const extendTask = (runner: ModelRunner, cache: ReturnType<ModelRunner["createCache"]>, n: number) => {
     const tokens = proposal.slice(0, n);
@@ -291,6 +305,11 @@ export async function runModelBench(options: ModelBenchOptions = {}): Promise<Mo
       targetN: extendTask(targetRunner, targetCache, s.verifyTokens),
       draft1: extendTask(draftRunner, draftCache, 1),
       draftN: extendTask(draftRunner, draftCache, s.verifyTokens),
+      targetBatch: async () => {
+        const tokens = proposal.slice(0, s.verifyTokens);
+        await targetRunner.extendBatch(batchCaches.map((cache) => ({ cache, tokens })));
+        for (const cache of batchCaches) cache.truncate(s.prefillTokens);
+      },
     },
     s,
   );
@@ -366,6 +385,8 @@ export async function runModelBench(options: ModelBenchOptions = {}): Promise<Mo
     verify_ms_5: verifyMsN,
     verify_cost_ratio: verifyCostRatio,
     verify_cost_ratio_of_mins: Math.min(...verify.targetN) / Math.min(...verify.target1),
+    verify_ms_batch_16: median(verify.targetBatch),
+    verify_batch_gain_16: (s.verifyBatch * verifyMsN) / median(verify.targetBatch),
     draft_step_ms: draftStepMs,
     draft_verify_ms_5: median(verify.draftN),
     cost_ratio_c: draftStepMs / verifyMs1,
@@ -404,6 +425,8 @@ const TABLE_KEYS = [
   "verify_ms_5",
   "verify_cost_ratio",
   "verify_cost_ratio_of_mins",
+  "verify_ms_batch_16",
+  "verify_batch_gain_16",
   "draft_step_ms",
   "draft_verify_ms_5",
   "cost_ratio_c",

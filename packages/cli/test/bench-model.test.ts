@@ -30,6 +30,8 @@ const NUMERIC_KEYS = [
   "verify_ms_1",
   "verify_ms_5",
   "verify_cost_ratio",
+  "verify_ms_batch_16",
+  "verify_batch_gain_16",
   "draft_step_ms",
   "cost_ratio_c",
   "train_gflops",
