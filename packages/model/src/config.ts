@@ -22,7 +22,10 @@ export interface ModelConfig {
   normEps: number;
 }
 
-/** The default target: ≈ 9.6M parameters with a 2048-token vocabulary. */
+/**
+ * The target `pretrain --role target` trains from scratch: ≈ 9.6M parameters with a 2048-token vocabulary.
+ * The bundled target is this model grown to 15 layers (`distillspec grow`) and trained further (models/README.md).
+ */
 export const DEFAULT_TARGET_CONFIG: ModelConfig = {
   name: "target",
   vocabSize: 2048,
@@ -35,7 +38,7 @@ export const DEFAULT_TARGET_CONFIG: ModelConfig = {
   normEps: 1e-5,
 };
 
-/** The default draft: ≈ 0.66M parameters, ~14× smaller than the target. */
+/** The default draft: ≈ 0.66M parameters, ~14× smaller than the base target (41× the bundled one). */
 export const DEFAULT_DRAFT_CONFIG: ModelConfig = {
   name: "draft",
   vocabSize: 2048,
