@@ -142,8 +142,10 @@ export interface ServeBenchReport {
     rounds_per_generation: number;
     draft_ms: number;
     verify_ms: number;
-    /** Client wall time per round not inside the Propose and Score calls. */
+    /** Client wall time per round not inside the Propose and Score calls, nor in opening the sessions. */
     other_ms: number;
+    /** Opening both sessions (prefilling the prompt into both caches), per generation, not per round. */
+    prefill_ms_per_generation: number;
     verify_ms_over_target_step: number;
     /** Request/response exchanges with model services per round (one per service, on session streams). */
     model_round_trips: number;
@@ -212,6 +214,7 @@ class SpecTotals {
   emitted = 0;
   draftNs = 0;
   targetNs = 0;
+  prefillNs = 0;
   lookaheadHits = 0;
   acceptedPerPos: number[] = [];
   reachedPerPos: number[] = [];
@@ -228,6 +231,7 @@ class SpecTotals {
     this.emitted += s.numEmittedTokens;
     this.draftNs += Number(s.draftNs);
     this.targetNs += Number(s.targetNs);
+    this.prefillNs += Number(s.prefillNs);
     this.lookaheadHits += s.lookaheadHits;
     s.numAcceptedTokensPerPos.forEach((n, i) => {
       const accepted = Number(n);
@@ -670,7 +674,8 @@ function buildReport(input: ReportInput): ServeBenchReport {
     rounds_per_generation: ratio(g.rounds, g.generations),
     draft_ms: ratio(g.draftNs / 1e6, g.rounds),
     verify_ms: ratio(g.targetNs / 1e6, g.rounds),
-    other_ms: ratio(g.wallMs - (g.draftNs + g.targetNs) / 1e6, g.rounds),
+    other_ms: ratio(g.wallMs - (g.draftNs + g.targetNs + g.prefillNs) / 1e6, g.rounds),
+    prefill_ms_per_generation: ratio(g.prefillNs / 1e6, g.generations),
     verify_ms_over_target_step: 0,
     // Controller → draft-proposer Propose and controller → target-verifier Score.
     model_round_trips: 2,
@@ -788,7 +793,10 @@ const cpuText = (c: CpuShare) =>
 export function explainFailures(r: ServeBenchReport): string[] {
   const notes: string[] = [];
   const { round, settings: s, machine: m } = r;
-  const perToken = (round.draft_ms + round.verify_ms + round.other_ms) / Math.max(r.tau, 1e-9);
+  // Opening the sessions (prefill) happens once per generation; spread over its rounds.
+  const prefillPerRound = round.prefill_ms_per_generation / Math.max(round.rounds_per_generation, 1e-9);
+  const roundMs = round.draft_ms + round.verify_ms + round.other_ms + prefillPerRound;
+  const perToken = roundMs / Math.max(r.tau, 1e-9);
   // Sampled before the services started, but a 1-minute average: it also shows the minute before.
   const load =
     m.loadavg_at_start[0] > m.cpus * 0.5
@@ -815,7 +823,8 @@ export function explainFailures(r: ServeBenchReport): string[] {
       `speedup_greedy ${f(r.speedup_greedy)} < ${SPEEDUP_GREEDY_MIN}: a speculative round (γ = ${s.gamma}) costs ` +
         `${f(round.draft_ms)} ms drafting (${s.gamma} draft steps, 1 Propose exchange) + ${f(round.verify_ms)} ms ` +
         `verifying (1 Score exchange, ${f(round.verify_ms_over_target_step)}× a target-only step of ` +
-        `${f(r.target_ms_per_token)} ms) + ${f(round.other_ms)} ms other (controller, streaming, sessions) and ` +
+        `${f(r.target_ms_per_token)} ms) + ${f(round.other_ms)} ms other (controller, streaming) + ` +
+        `${f(prefillPerRound)} ms of prefill (${f(round.prefill_ms_per_generation)} ms per generation, both caches) and ` +
         `yields τ = ${f(r.tau)} tokens: ${f(perToken)} ms/token vs ${f(r.target_ms_per_token)} ms/token ` +
         `target-only. Measured c = ${f(r.cost_ratio_c, 3)} (draft ${f(r.draft_ms_per_token)} ms per drafted ` +
         `token incl. transport, for a draft ${f(r.models.param_ratio, 1)}× smaller than the target) bounds the ` +
@@ -826,13 +835,13 @@ export function explainFailures(r: ServeBenchReport): string[] {
     );
   }
   if (!r.targets.efficiency.pass) {
-    const roundMs = round.draft_ms + round.verify_ms + round.other_ms;
     notes.push(
       `efficiency ${f(r.efficiency)} < ${EFFICIENCY_MIN}: τ/(γc+1) assumes one verification costs one ` +
         `target step and rounds cost nothing else. Measured: verification ${f(round.verify_ms)} ms = ` +
         `${f(round.verify_ms_over_target_step)}× a ${f(r.target_ms_per_token)} ms step, and ` +
         `${f(round.other_ms)} ms (${f((100 * round.other_ms) / Math.max(roundMs, 1e-9), 0)}% of a ` +
-        `${f(roundMs)} ms round) outside the ${round.model_round_trips} model exchanges per round; ` +
+        `${f(roundMs)} ms round, prefill included) outside the ${round.model_round_trips} model exchanges and ` +
+        `the prefill; ` +
         `${f(round.rounds_per_generation, 1)} rounds per generation. Each round crosses process boundaries ` +
         `${2 * round.model_round_trips} times (one request and one response per model service, as messages on ` +
         `open session streams; an empty unary gRPC call costs ${f(round.grpc_round_trip_ms)} ms here), ` +
@@ -928,7 +937,7 @@ export function formatServeBenchReport(r: ServeBenchReport): string {
         ]
       : []),
     `per round: ${f(round.draft_ms)} ms draft + ${f(round.verify_ms)} ms verify + ${f(round.other_ms)} ms other ` +
-      `(empty gRPC call ${f(round.grpc_round_trip_ms)} ms), ` +
+      `(empty gRPC call ${f(round.grpc_round_trip_ms)} ms); prefill ${f(round.prefill_ms_per_generation)} ms per generation; ` +
       `lookahead ${s.lookahead ? `on, ${f(100 * round.lookahead_hit_rate, 0)}% of rounds drafted during the previous verification` : "off"}, ` +
       `${f(round.rounds_per_generation, 1)} rounds per generation; acceptance per position ` +
       `${r.acceptance_per_position.map((a) => f(a)).join(" ")}`,

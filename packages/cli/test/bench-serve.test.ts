@@ -72,6 +72,11 @@ describe("runServeBench", () => {
     );
     expect(report.efficiency).toBeCloseTo(report.speedup_greedy / report.predicted_speedup);
     for (const value of Object.values(report.round)) expect(Number.isFinite(value)).toBe(true);
+    // Opening the sessions is timed apart from the rounds, and only the wall time holds it.
+    expect(report.round.prefill_ms_per_generation).toBeGreaterThan(0);
+    expect(report.round.prefill_ms_per_generation / report.round.rounds_per_generation).toBeLessThan(
+      report.speculative_ms_per_token * report.tau,
+    );
     expect(report.gamma_sweep.map((p) => p.gamma)).toEqual([1, 3]);
     for (const point of report.gamma_sweep)
       for (const value of Object.values(point)) expect(Number.isFinite(value)).toBe(true);

@@ -48,6 +48,8 @@ export interface LoopStats {
   rounds: number;
   draftNs: bigint;
   targetNs: bigint;
+  /** Opening both sessions (prefilling the prompt into both caches). */
+  prefillNs: bigint;
   wallNs: bigint;
   finishReason: "length" | "stop" | "context" | "cancelled";
   emitted: number;
@@ -83,6 +85,7 @@ export async function* speculativeGenerate(
     rounds: 0,
     draftNs: 0n,
     targetNs: 0n,
+    prefillNs: 0n,
     wallNs: 0n,
     finishReason: "length",
     emitted: 0,
@@ -101,6 +104,7 @@ export async function* speculativeGenerate(
     target.createSession(prompt.slice(0, -1), targetSession.sessionId),
     draft.createSession(prompt.slice(0, -1), draftSession.sessionId),
   ]);
+  stats.prefillNs = process.hrtime.bigint() - started;
   const failed = opened.find((o) => o.status === "rejected");
   if (failed) {
     await releaseAll();

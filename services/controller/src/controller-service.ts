@@ -189,6 +189,7 @@ export function controllerService(deps: ControllerDeps) {
         numEmittedTokens: stats.emitted,
         draftNs: stats.draftNs,
         targetNs: stats.targetNs,
+        prefillNs: stats.prefillNs,
         wallNs: process.hrtime.bigint() - started,
         finishReason: stopped ? "stop" : stats.finishReason,
         promptTokens: prompt.length,
