@@ -6,22 +6,11 @@ import { benchServeCommand } from "./bench-serve.js";
 import { runDemo } from "./demo.js";
 import { DISTILL_DEFAULTS, distillCommand } from "./distill.js";
 import { growCommand } from "./grow.js";
+import { nonNegativeInt, positiveInt, positiveNumber } from "./option-parsers.js";
 import { DEFAULT_PRETRAIN, pretrain } from "./pretrain.js";
 import { DEFAULT_CONTROLLER_PORT, runServe } from "./serve.js";
 
 // The `distillspec` command.
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-};
-const positiveNumber = (value: string): number => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-};
 
 /** `--greedy-draft PATH`, `--no-greedy-draft` (false), or neither: the bundled greedy draft when present. */
 const greedyDraftOption = (option: string | false | undefined, modelsDir: string) =>
@@ -43,7 +32,7 @@ program
   .option("--seed <n>", "random seed", positiveInt)
   .option("--eval-every <n>", "validation interval in steps", positiveInt)
   .option("--checkpoint-every <n>", "checkpoint interval in steps", positiveInt)
-  .option("--warmup <n>", "learning-rate warm-up steps", positiveInt)
+  .option("--warmup <n>", "learning-rate warm-up steps", nonNegativeInt)
   .option("--init <path>", "start from this checkpoint (e.g. one made by `grow`) instead of random weights")
   .action(async (opts) => {
     if (opts.role !== "target" && opts.role !== "draft")
@@ -134,7 +123,7 @@ program
     "--final-steps <n>",
     "then distil each task's best grid configuration per mode again for this many steps (or per task)",
   )
-  .option("--warmup <n>", "linear warm-up steps", Number)
+  .option("--warmup <n>", "linear warm-up steps", nonNegativeInt)
   .option("--modes <list>", "decoding modes to distil drafts for: greedy,sampled (default both)")
   .option("--keep-drafts <dir>", "keep each run's final draft checkpoint in this directory")
   .option("--tasks <list>", "comma-separated: arithmetic,language-modelling")
@@ -163,7 +152,7 @@ program
   .option("--batch <n>", "sequences per step", positiveInt, d.batch)
   .option("--seq-len <n>", "tokens per sequence", positiveInt, d.seqLen)
   .option("--lr <x>", "peak learning rate", positiveNumber, d.lr)
-  .option("--warmup <n>", "linear warm-up steps before the cosine decay", Number, d.warmup)
+  .option("--warmup <n>", "linear warm-up steps before the cosine decay", nonNegativeInt, d.warmup)
   .option(
     "--temperature <t>",
     "decoding temperature the draft is distilled for (0 = greedy, which distils at T = 0.3)",
