@@ -27,6 +27,7 @@ import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec
 import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
 import { formatTable } from "./format-table.js";
 import { runLossySweep } from "./lossy-sweep.js";
+import { memoizeEvaluator } from "./memoized-evaluator.js";
 
 // `distillspec bench distill`: the paper's comparison on our models. For each task, the non-distilled draft
 // against drafts distilled with each divergence × data generator × decoding mode (a draft distilled for
@@ -119,12 +120,14 @@ export async function runDistillBench(options: DistillBenchOptions) {
   const verifier = await TargetVerifier.create(target, { threads: 2, maxSessions: 4096, maxGamma: 16 });
   const host = createPluginHost({ allow: PLUGINS });
   for (const name of PLUGINS) await host.load(name);
-  const evaluate = createInProcessEvaluator({
-    target: verifier,
-    draft: { config: draft.config, tokenizerIdentity: draft.tokenizerIdentity },
-    targetContextLength: target.config.contextLength,
-    stopTokenIds: [tokenizer.eosId],
-  });
+  const evaluate = memoizeEvaluator(
+    createInProcessEvaluator({
+      target: verifier,
+      draft: { config: draft.config, tokenizerIdentity: draft.tokenizerIdentity },
+      targetContextLength: target.config.contextLength,
+      stopTokenIds: [tokenizer.eosId],
+    }),
+  );
   const measure = async (weights: Weights, prompts: number[][], temperature: number) =>
     evaluate(weights, {
       prompts,
