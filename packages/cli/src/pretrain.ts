@@ -129,6 +129,12 @@ export async function pretrain(
   const init = options.initFrom === undefined ? undefined : await loadCheckpoint(options.initFrom);
   const config = options.config ?? init?.config ?? configFor(options.role);
   const tokenizer = await ensureTokenizer(options.outDir, 0, log);
+  if (init && options.config) throw new Error("give a config or a checkpoint to start from, not both");
+  if (init && init.tokenizerIdentity !== tokenizer.identity) {
+    throw new Error(
+      `${options.initFrom} was trained with another tokenizer than ${join(options.outDir, "tokenizer.json")}`,
+    );
+  }
   if (tokenizer.vocabSize !== config.vocabSize) {
     throw new Error(
       `tokenizer has ${tokenizer.vocabSize} tokens but the ${options.role} config expects ${config.vocabSize}`,

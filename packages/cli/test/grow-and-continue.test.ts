@@ -76,6 +76,27 @@ describe("grow, then pretrain --init", () => {
     expect(moved).toBe(true);
   });
 
+  it("refuses to continue a checkpoint trained with another tokenizer", async () => {
+    const fixture = loadFixtureCorpus();
+    const tokenizer = trainTokenizer(fixture.train, { vocabSize: 300 });
+    const dir = await mkdtemp(join(tmpdir(), "grow-"));
+    dirs.push(dir);
+    await tokenizer.save(join(dir, "tokenizer.json"));
+    const config = tinyConfig(tokenizer.vocabSize, 256);
+    const source = join(dir, "other.ckpt");
+    await saveCheckpoint(source, { config, tokenizerIdentity: "ab12", weights: initWeights(config, 5) });
+    await expect(
+      pretrain({
+        ...DEFAULT_PRETRAIN.target,
+        role: "target",
+        outDir: dir,
+        initFrom: source,
+        corpus: { train: fixture.train, validation: fixture.validation },
+        log: () => {},
+      }),
+    ).rejects.toThrow(`${source} was trained with another tokenizer than ${join(dir, "tokenizer.json")}`);
+  });
+
   it("refuses a depth that does not grow the model", async () => {
     const dir = await mkdtemp(join(tmpdir(), "grow-"));
     dirs.push(dir);
