@@ -290,7 +290,7 @@ export async function runModelBench(options: ModelBenchOptions = {}): Promise<Mo
   await draftRunner.extend(draftCache, prefill);
   // verifyBatch sessions' blocks in one run, as the target-verifier batches concurrent streams.
   const batchCaches = Array.from({ length: s.verifyBatch }, () => targetRunner.createCache());
-  for (const cache of batchCaches) await targetRunner.extend(cache, prefill);
+  await targetRunner.extendBatch(batchCaches.map((cache) => ({ cache, tokens: prefill })));
   // Each sample extends the warm cache and rolls it back, as a rejected draft would.
   const extendTask = (runner: ModelRunner, cache: ReturnType<ModelRunner["createCache"]>, n: number) => {
     const tokens = proposal.slice(0, n);

@@ -1,5 +1,6 @@
 import { createRng } from "@distillspec/core";
 import { type ModelConfig, validateConfig } from "./config.js";
+import { initTensor } from "./init-weights.js";
 import { type Weights, weightSpecs } from "./weight-spec.js";
 
 // Depth growth: a deeper model that computes exactly what the trained one does, as the starting point
@@ -55,13 +56,9 @@ export function growDepth(
       out.set(spec.name, copyOf(weights, `l${from}.${part}`));
       continue;
     }
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    const values = new Float32Array(size);
-    if (spec.init === "ones") values.fill(1);
-    else if (!RESIDUAL_PROJECTIONS.has(part)) {
-      const stream = rng.fork(spec.name);
-      for (let i = 0; i < size; i++) values[i] = stream.normal(0, spec.std);
-    }
+    const values = RESIDUAL_PROJECTIONS.has(part)
+      ? new Float32Array(spec.shape.reduce((a, b) => a * b, 1))
+      : initTensor(spec, rng);
     out.set(spec.name, values);
   }
   return { config: grown, weights: out, origin };

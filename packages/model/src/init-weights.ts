@@ -1,6 +1,6 @@
-import { createRng } from "@distillspec/core";
+import { createRng, type Rng } from "@distillspec/core";
 import { type ModelConfig, validateConfig } from "./config.js";
-import { type Weights, weightSpecs } from "./weight-spec.js";
+import { type WeightSpec, type Weights, weightSpecs } from "./weight-spec.js";
 
 /**
  * Fresh weights for `config`: "normal" specs draw N(0, std²), "ones" specs are 1.
@@ -10,17 +10,15 @@ import { type Weights, weightSpecs } from "./weight-spec.js";
 export function initWeights(config: ModelConfig, seed: number | bigint): Weights {
   validateConfig(config);
   const root = createRng(seed);
-  const weights: Weights = new Map();
-  for (const spec of weightSpecs(config)) {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    const values = new Float32Array(size);
-    if (spec.init === "ones") {
-      values.fill(1);
-    } else {
-      const rng = root.fork(spec.name);
-      for (let i = 0; i < size; i++) values[i] = rng.normal(0, spec.std);
-    }
-    weights.set(spec.name, values);
-  }
-  return weights;
+  return new Map(weightSpecs(config).map((spec) => [spec.name, initTensor(spec, root)]));
+}
+
+/** One tensor's fresh values, from its own stream forked off `root` by name. */
+export function initTensor(spec: WeightSpec, root: Rng): Float32Array {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  if (spec.init === "ones") return values.fill(1);
+  const rng = root.fork(spec.name);
+  for (let i = 0; i < size; i++) values[i] = rng.normal(0, spec.std);
+  return values;
 }
