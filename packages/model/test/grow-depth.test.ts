@@ -1,21 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DRAFT_CONFIG, type ModelConfig } from "../src/config.js";
+import type { ModelConfig } from "../src/config.js";
 import { growDepth, layerOrigins } from "../src/grow-depth.js";
 import { initWeights } from "../src/init-weights.js";
 import { referenceForward } from "../src/reference-forward.js";
 import { Trainer } from "../src/trainer.js";
 import { parameterCount } from "../src/weight-spec.js";
+import { STUDENT_CONFIG } from "./support/student-config.js";
 
-const tiny: ModelConfig = {
-  ...DEFAULT_DRAFT_CONFIG,
-  name: "tiny",
-  vocabSize: 40,
-  contextLength: 16,
-  layers: 2,
-  width: 16,
-  heads: 2,
-  ffnHidden: 24,
-};
+// Two layers, so growth has to interleave copies of different old layers.
+const tiny: ModelConfig = { ...STUDENT_CONFIG, layers: 2 };
 
 describe("growDepth", () => {
   it("deals new blocks out evenly after the old layers", () => {
@@ -70,8 +63,8 @@ describe("growDepth", () => {
       seqLen: 8,
       loss: { kind: "cross-entropy" },
     });
-    const ids = Array.from({ length: 16 }, (_, i) => (i * 7) % 40);
-    const targets = ids.map((x) => (x + 1) % 40);
+    const ids = Array.from({ length: 16 }, (_, i) => (i * 7) % 53);
+    const targets = ids.map((x) => (x + 1) % 53);
     await trainer.trainStep({ ids, targets, lossMask: new Float32Array(16).fill(1) }, 1e-2);
     const added = grown.origin.indexOf(null);
     expect(trainer.weights.get(`l${added}.wo`)!.some((x) => x !== 0)).toBe(true);
