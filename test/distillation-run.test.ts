@@ -217,6 +217,23 @@ describe("runDistillation", () => {
     expect(free.tau).toBeGreaterThan(1);
   });
 
+  it("samples each prompt several times with fresh seeds: the same as listing the prompts again", async () => {
+    const prompts = evalPrompts.slice(0, 4);
+    const request = { prompts, gamma: 4, temperature: 1, maxNewTokens: 16, seed: 3n };
+    const repeated = await evaluate(startDraft.weights, { ...request, samplesPerPrompt: 3 });
+    const listed = await evaluate(startDraft.weights, {
+      ...request,
+      prompts: [...prompts, ...prompts, ...prompts],
+    });
+    expect(repeated.alpha).toBe(listed.alpha);
+    expect(repeated.tau).toBe(listed.tau);
+    expect(repeated.tauStandardError).toBeGreaterThan(0);
+    expect(listed.tauStandardError).toBeNaN();
+    await expect(evaluate(startDraft.weights, { ...request, samplesPerPrompt: 0 })).rejects.toThrow(
+      /samplesPerPrompt/,
+    );
+  });
+
   it("refuses a bad config with a RangeError naming the field", async () => {
     const outDir = join(root, "bad");
     const attempt = (patch: Partial<DistillationConfig>) =>
