@@ -234,6 +234,27 @@ describe("runDistillation", () => {
     );
   });
 
+  it("evaluates each prompt evalSamplesPerPrompt times at T > 0 and once when greedy", async () => {
+    const seen: (number | undefined)[] = [];
+    const counting: DraftEvaluator = (weights, request) => {
+      seen.push(request.samplesPerPrompt);
+      return evaluate(weights, request);
+    };
+    for (const temperature of [1, 0]) {
+      const outDir = join(root, `samples-${temperature}`);
+      const config = {
+        ...baseConfig(outDir),
+        steps: 1,
+        evalInterval: 1,
+        temperature,
+        evalSamplesPerPrompt: 3,
+      };
+      await collect(runDistillation(config, { ...deps(), evaluate: counting }));
+    }
+    // Before the first step and after it, for each temperature.
+    expect(seen).toEqual([3, 3, 1, 1]);
+  });
+
   it("refuses a bad config with a RangeError naming the field", async () => {
     const outDir = join(root, "bad");
     const attempt = (patch: Partial<DistillationConfig>) =>
@@ -246,6 +267,7 @@ describe("runDistillation", () => {
     );
     await expect(attempt({ seqLen: target.config.contextLength + 1 })).rejects.toBeInstanceOf(RangeError);
     await expect(attempt({ evalPrompts: [[1, 99999]] })).rejects.toThrow(/evalPrompts\[0\]/);
+    await expect(attempt({ evalSamplesPerPrompt: 0 })).rejects.toThrow(/evalSamplesPerPrompt/);
   });
 
   it("refuses to resume with a different training config", async () => {

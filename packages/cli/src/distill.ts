@@ -40,6 +40,7 @@ export interface DistillCommandOptions {
   temperature?: number;
   evalEvery?: number;
   evalPrompts?: number;
+  evalSamples?: number;
   seed?: number;
   threads?: number;
   /** Run state (resumable); default `<out>.run`. */
@@ -62,6 +63,7 @@ export const DISTILL_DEFAULTS = {
   temperature: 1,
   evalEvery: 200,
   evalPrompts: 16,
+  evalSamples: 4,
   seed: 11,
   threads: 2,
 } as const;
@@ -130,6 +132,7 @@ export async function distillCommand(opts: DistillCommandOptions): Promise<Disti
       evalInterval: opts.evalEvery ?? DISTILL_DEFAULTS.evalEvery,
       evalPrompts: data.evalPrompts(opts.evalPrompts ?? DISTILL_DEFAULTS.evalPrompts, 0n),
       evalMaxNewTokens: CONTINUATION_TOKENS,
+      evalSamplesPerPrompt: opts.evalSamples ?? DISTILL_DEFAULTS.evalSamples,
       gamma: 4,
       temperature,
       seed: opts.seed ?? DISTILL_DEFAULTS.seed,

@@ -161,6 +161,7 @@ program
   )
   .option("--eval-every <n>", "evaluate α, τ and save the run state every n steps", positiveInt, d.evalEvery)
   .option("--eval-prompts <n>", "held-out prompts per evaluation", positiveInt, d.evalPrompts)
+  .option("--eval-samples <n>", "decodes per evaluation prompt at T > 0", positiveInt, d.evalSamples)
   .option("--seed <n>", "random seed", positiveInt, d.seed)
   .option("--threads <n>", "onnxruntime intra-op threads", positiveInt, d.threads)
   .option("--work-dir <dir>", "run state directory (default <out>.run)")

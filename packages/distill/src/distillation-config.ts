@@ -15,6 +15,11 @@ export interface DistillationConfig {
   evalInterval: number;
   evalPrompts: number[][];
   evalMaxNewTokens: number;
+  /**
+   * Decodes of each evaluation prompt when temperature > 0 (default 1; greedy decodes once). At T = 1 one
+   * decode per prompt makes α noisy enough to pick the wrong best checkpoint.
+   */
+  evalSamplesPerPrompt?: number;
   /** SD lookahead used by evaluation. */
   gamma: number;
   /** SD decoding temperature (0 = greedy): evaluation decodes at it; see distillationTemperature for training. */
@@ -65,6 +70,7 @@ export function validateDistillationConfig(
   }
   positiveInt("evalInterval");
   positiveInt("evalMaxNewTokens");
+  if (config.evalSamplesPerPrompt !== undefined) positiveInt("evalSamplesPerPrompt");
   positiveInt("gamma");
   if (!(config.temperature >= 0) || !Number.isFinite(config.temperature)) {
     bad("temperature", "must be a finite number ≥ 0", config.temperature);

@@ -115,6 +115,7 @@ export async function* runDistillation(
     temperature: config.temperature,
     maxNewTokens: config.evalMaxNewTokens,
     seed: evaluationSeed(config.seed),
+    samplesPerPrompt: config.temperature > 0 ? (config.evalSamplesPerPrompt ?? 1) : 1,
   };
   const evaluate = async () => {
     const { alpha, tau } = await deps.evaluate(trainer.weights, evalRequest);

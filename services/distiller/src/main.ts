@@ -8,6 +8,7 @@ import { DEFAULT_DISTILLER_PLUGINS, loadDistillerPlugins, RunManager } from "./r
 // Process entry point:
 //   distiller --address 127.0.0.1:50053 --runs-dir runs --draft-checkpoint models/draft.ckpt
 //     --tokenizer models/tokenizer.json [--plugins @distillspec/divergence-fkl,...] [--threads 1]
+//     [--eval-samples 1]  (decodes per evaluation prompt in T > 0 runs)
 // Target and draft addresses come with each StartRun. Prints one JSON line
 // {"event":"listening","service":"distiller","port":N} once serving.
 
@@ -22,11 +23,15 @@ export async function startDistiller(argv: string[]) {
       // Divergence and data-generator plugin packages to load (the allow-list); "" loads none.
       plugins: { type: "string", default: DEFAULT_DISTILLER_PLUGINS.join(",") },
       threads: { type: "string", default: "1" },
+      "eval-samples": { type: "string", default: "1" },
     },
   });
   const threads = Number(values.threads);
   if (!Number.isSafeInteger(threads) || threads < 1)
     throw new RangeError(`--threads must be ≥ 1, got ${values.threads}`);
+  const evalSamplesPerPrompt = Number(values["eval-samples"]);
+  if (!Number.isSafeInteger(evalSamplesPerPrompt) || evalSamplesPerPrompt < 1)
+    throw new RangeError(`--eval-samples must be an integer ≥ 1, got ${values["eval-samples"]}`);
   const [tokenizer, draftCheckpoint] = await Promise.all([
     loadTokenizer(values.tokenizer),
     loadCheckpoint(values["draft-checkpoint"]),
@@ -43,7 +48,14 @@ export async function startDistiller(argv: string[]) {
       .map((s) => s.trim())
       .filter(Boolean),
   );
-  const runs = new RunManager({ runsDir: values["runs-dir"], draftCheckpoint, tokenizer, plugins, threads });
+  const runs = new RunManager({
+    runsDir: values["runs-dir"],
+    draftCheckpoint,
+    tokenizer,
+    plugins,
+    threads,
+    evalSamplesPerPrompt,
+  });
   await runs.restore();
   const server = createServer({ name: "distiller", services: [distillerService(runs)] });
   const port = await server.listen(values.address);

@@ -76,6 +76,8 @@ export interface RunManagerOptions {
   evalPrompts?: number;
   /** Tokens generated per evaluation prompt (default 32). */
   evalMaxNewTokens?: number;
+  /** Decodes of each evaluation prompt in runs at temperature > 0 (default 1). */
+  evalSamplesPerPrompt?: number;
   /** SD lookahead of evaluations (default 4). */
   gamma?: number;
   /** Training window in tokens, capped by the draft's context length (default 128). */
@@ -214,6 +216,7 @@ export class RunManager {
       // Fixed held-out prompts per task, so α compares across runs, not only within one.
       evalPrompts: taskData.evalPrompts(this.options.evalPrompts ?? 16, 0n),
       evalMaxNewTokens,
+      evalSamplesPerPrompt: this.options.evalSamplesPerPrompt,
       gamma: this.options.gamma ?? 4,
       temperature: request.temperature,
       seed: request.seed,
