@@ -36,6 +36,11 @@ describe("bench distill", () => {
     }
     expect(report.lossy_sweep.map((l) => l.f)).toEqual(["target-only", "exp", "exp"]);
     expect(report.baselines.arithmetic.sampled.tau).toBeGreaterThanOrEqual(1);
+    // No draft beats one the target always accepts: τ ≤ γ + 1.
+    for (const gain of report.gains) {
+      expect(gain.tau_gain_sampled).toBeLessThanOrEqual(gain.tau_gain_ceiling_sampled);
+      expect(gain.tau_gain_greedy).toBeLessThanOrEqual(gain.tau_gain_ceiling_greedy);
+    }
   }, 120_000);
 
   it("distils one draft per decoding mode and trains each mode's grid winner again for the final steps", async () => {
