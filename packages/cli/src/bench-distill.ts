@@ -5,6 +5,7 @@ import type { AcceptanceRule } from "@distillspec/core";
 import {
   createInProcessEvaluator,
   createTaskData,
+  createTokenAcceptanceProbe,
   DATA_GENERATOR_IDS,
   DIVERGENCE_IDS,
   type DistillationConfig,
@@ -14,6 +15,7 @@ import {
   inProcessDataContext,
   isDistillationTask,
   runDistillation,
+  type TokenAcceptanceResult,
 } from "@distillspec/distill";
 import {
   type Checkpoint,
@@ -101,6 +103,7 @@ export interface DistillRunResult {
   learningRate: number;
   greedy: Measured;
   sampled: Measured;
+  acceptance: TokenAcceptanceResult;
   finalLoss: number;
   seconds: number;
 }
@@ -152,16 +155,30 @@ export async function runDistillBench(options: DistillBenchOptions) {
   const finalStepsFor = (task: DistillTask) => perTask(options.finalSteps, task);
   const learningRateFor = (task: DistillTask) =>
     perTask(options.learningRate, task) ?? DEFAULT_LEARNING_RATES[task];
-  const baselines: Record<string, { greedy: Measured; sampled: Measured }> = {};
+  const baselines: Record<
+    string,
+    { greedy: Measured; sampled: Measured; acceptance: TokenAcceptanceResult }
+  > = {};
   const runs: DistillRunResult[] = [];
   const weightsOf = new Map<DistillRunResult, Weights>();
   try {
     for (const task of tasks) {
       const data = createTaskData(task, tokenizer, TASK_OPTIONS);
       const prompts = data.evalPrompts(settings.evalPrompts, EVAL_SEED);
+      // β on the target's own continuations of the same prompts: α's noiseless companion.
+      const probe = createTokenAcceptanceProbe({
+        target: verifier,
+        draft: { config: draft.config, tokenizerIdentity: draft.tokenizerIdentity },
+        prompts,
+        maxNewTokens: settings.evalMaxNewTokens,
+        gamma: settings.gamma,
+        seed: 7n,
+        stopTokenIds: [eos],
+      });
       baselines[task] = {
         greedy: await measure(draft.weights, prompts, 0),
         sampled: await measure(draft.weights, prompts, 1),
+        acceptance: await probe.measure(draft.weights),
       };
       log(
         `${task}: non-distilled draft α ${fmt(baselines[task].greedy.alpha)} greedy, ${fmt(baselines[task].sampled.alpha)} T=1`,
@@ -221,6 +238,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
           learningRate: config.learningRate,
           greedy: await measure(finalWeights, prompts, 0),
           sampled: await measure(finalWeights, prompts, 1),
+          acceptance: await probe.measure(finalWeights),
           finalLoss,
           seconds: (performance.now() - started) / 1000,
         };
@@ -474,6 +492,8 @@ export async function benchDistillCommand(opts: {
     fmt(r.greedy.tau),
     fmt(r.sampled.alpha),
     withError(r.sampled),
+    fmt(r.acceptance.greedyAgreement),
+    fmt(r.acceptance.beta),
   ]);
   for (const [task, b] of Object.entries(report.baselines)) {
     rows.unshift([
@@ -483,9 +503,16 @@ export async function benchDistillCommand(opts: {
       fmt(b.greedy.tau),
       fmt(b.sampled.alpha),
       withError(b.sampled),
+      fmt(b.acceptance.greedyAgreement),
+      fmt(b.acceptance.beta),
     ]);
   }
-  console.log(formatTable(["task", "draft", "α greedy", "τ greedy", "α T=1", "τ T=1"], rows));
+  console.log(
+    formatTable(["task", "draft", "α greedy", "τ greedy", "α T=1", "τ T=1", "top-1 agree", "β T=1"], rows),
+  );
+  console.log(
+    "(top-1 agree: draft's top token = target's on the target's greedy continuations; β: mean Σ min(p, q) on its T = 1 ones)",
+  );
   console.log(
     `\n${formatTable(
       ["task", "τ gain greedy (ceiling)", "best greedy", "τ gain T=1 (ceiling)", "best T=1"],

@@ -36,6 +36,11 @@ describe("bench distill", () => {
     }
     expect(report.lossy_sweep.map((l) => l.f)).toEqual(["target-only", "exp", "exp"]);
     expect(report.baselines.arithmetic.sampled.tau).toBeGreaterThanOrEqual(1);
+    for (const run of [report.baselines.arithmetic, ...report.runs]) {
+      expect(run.acceptance.beta).toBeGreaterThan(0);
+      expect(run.acceptance.beta).toBeLessThanOrEqual(1 + 1e-6);
+      expect(run.acceptance.positions).toBeGreaterThan(0);
+    }
     // No draft beats one the target always accepts: τ ≤ γ + 1.
     for (const gain of report.gains) {
       expect(gain.tau_gain_sampled).toBeLessThanOrEqual(gain.tau_gain_ceiling_sampled);

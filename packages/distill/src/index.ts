@@ -5,4 +5,5 @@ export * from "./in-process-data-context.js";
 export * from "./in-process-evaluator.js";
 export * from "./run-state.js";
 export * from "./task-data.js";
+export * from "./token-acceptance.js";
 export * from "./training-rows.js";
