@@ -18,10 +18,12 @@ import {
   type TokenAcceptanceResult,
 } from "@distillspec/distill";
 import {
+  assertSameTokenizer,
   type Checkpoint,
   defaultModelPaths,
   loadCheckpoint,
   loadModelPair,
+  sameConfig,
   type Weights,
 } from "@distillspec/model";
 import { createPluginHost, type DataGenerator, type Divergence } from "@distillspec/plugin-api";
@@ -46,8 +48,8 @@ const EVAL_SEED = 0n;
 /** Decoding modes a draft is distilled for, and the SD temperature of each. */
 export const DECODING_MODES = { greedy: 0, sampled: 1 } as const;
 export type DecodingMode = keyof typeof DECODING_MODES;
-/** A grid run, or the grid winner of a task and mode distilled again for longer. */
-type Phase = "grid" | "final";
+/** A grid run, the grid winner of a task and mode distilled again for longer, or a draft given ready-made. */
+type Phase = "grid" | "final" | "given";
 /**
  * Peak learning rates per task (measured): language modelling gains keep growing up to 2e-3; arithmetic
  * agreement first collapses at ≥ 1e-3 (α 0.79 → 0.54 within 25 steps at 2e-3) and rises at 5e-4.
@@ -80,6 +82,11 @@ export interface DistillBenchOptions {
   /** Peak learning rate, for every task or per task (default DEFAULT_LEARNING_RATES). */
   learningRate?: number | Partial<Record<DistillTask, number>>;
   warmupSteps?: number;
+  /**
+   * Drafts distilled elsewhere (e.g. by `distillspec distill`), measured like the runs' drafts and ranked
+   * with them; their recipe comes from their checkpoint's metadata.
+   */
+  givenDrafts?: { path: string; checkpoint: Checkpoint }[];
   /** Copy each run's final draft here as <task>-<divergence>-<generator>-<mode>-<phase>.ckpt. */
   keepDraftsDir?: string;
   log?: (line: string) => void;
@@ -101,6 +108,8 @@ export interface DistillRunResult {
   phase: Phase;
   steps: number;
   learningRate: number;
+  /** The checkpoint, for a given draft. */
+  path?: string;
   greedy: Measured;
   sampled: Measured;
   acceptance: TokenAcceptanceResult;
@@ -124,6 +133,13 @@ export async function runDistillBench(options: DistillBenchOptions) {
   };
   const models = options.models ?? (await loadBundled(options.modelsDir ?? "models"));
   const { tokenizer, target, draft } = models;
+  for (const given of options.givenDrafts ?? []) {
+    // Measured with the draft's graph and against the target's tokens.
+    assertSameTokenizer(given.checkpoint, target, [given.path, "target"]);
+    if (!sameConfig(given.checkpoint.config, draft.config)) {
+      throw new RangeError(`${given.path}: another architecture than the draft's (${draft.config.name})`);
+    }
+  }
   const verifier = await TargetVerifier.create(target, { threads: 2, maxSessions: 4096, maxGamma: 16 });
   const host = createPluginHost({ allow: PLUGINS });
   for (const name of PLUGINS) await host.load(name);
@@ -262,6 +278,25 @@ export async function runDistillBench(options: DistillBenchOptions) {
           await distil(winner.divergence, winner.generator, mode, "final");
         }
       }
+      for (const given of options.givenDrafts ?? []) {
+        const result: DistillRunResult = {
+          task,
+          ...givenRecipe(given.checkpoint),
+          phase: "given",
+          path: given.path,
+          greedy: await measure(given.checkpoint.weights, prompts, 0),
+          sampled: await measure(given.checkpoint.weights, prompts, 1),
+          acceptance: await probe.measure(given.checkpoint.weights),
+          finalLoss: Number.NaN,
+          seconds: 0,
+        };
+        runs.push(result);
+        weightsOf.set(result, given.checkpoint.weights);
+        log(
+          `${task} ${given.path}: α ${fmt(result.greedy.alpha)} greedy, ${fmt(result.sampled.alpha)} T=1; ` +
+            `τ ${fmt(result.greedy.tau)} / ${fmt(result.sampled.tau)}`,
+        );
+      }
     }
 
     // Gains: best distilled τ (over every run of the task) over the non-distilled τ, per task, then the
@@ -269,7 +304,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
     const best = (task: DistillTask, decoding: "greedy" | "sampled") =>
       runs.filter((r) => r.task === task).reduce((a, b) => (b[decoding].tau > a[decoding].tau ? b : a));
     const label = (r: DistillRunResult) =>
-      `${r.divergence} × ${r.generator} for ${r.mode} (${r.phase}, ${r.steps} steps)`;
+      `${r.path === undefined ? "" : `${r.path}: `}${r.divergence} × ${r.generator} for ${r.mode} (${r.phase}, ${r.steps} steps)`;
     const gains = tasks.map((task) => {
       const bestGreedy = best(task, "greedy");
       const bestSampled = best(task, "sampled");
@@ -367,6 +402,20 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
 const withError = (m: Measured) =>
   Number.isFinite(m.tauStandardError) ? `${fmt(m.tau)} ± ${m.tauStandardError!.toFixed(2)}` : fmt(m.tau);
 
+/** How a given draft was distilled, as `distillspec distill` records it ("unknown" where it does not). */
+function givenRecipe(checkpoint: Checkpoint) {
+  const recipe = (checkpoint.metadata.distilled ?? {}) as Record<string, unknown>;
+  const text = (x: unknown) => (typeof x === "string" ? x : "unknown");
+  const number = (x: unknown) => (typeof x === "number" ? x : Number.NaN);
+  return {
+    divergence: text(recipe.divergence),
+    generator: text(recipe.generator),
+    mode: (recipe.temperature === 0 ? "greedy" : "sampled") as DecodingMode,
+    steps: number(recipe.steps),
+    learningRate: number(recipe.learningRate),
+  };
+}
+
 /** Every combination, in order: divergence, then generator, then mode. */
 function* grid<A, B, C>(as: readonly A[], bs: readonly B[], cs: readonly C[]): Generator<[A, B, C]> {
   for (const a of as) for (const b of bs) for (const c of cs) yield [a, b, c];
@@ -456,6 +505,7 @@ export async function benchDistillCommand(opts: {
   divergences?: string;
   generators?: string;
   modes?: string;
+  drafts?: string;
 }) {
   const list = (value?: string) =>
     value
@@ -482,12 +532,17 @@ export async function benchDistillCommand(opts: {
     divergences: list(opts.divergences),
     generators: list(opts.generators),
     modes: modes as DecodingMode[] | undefined,
+    givenDrafts: await Promise.all(
+      (list(opts.drafts) ?? []).map(async (path) => ({ path, checkpoint: await loadCheckpoint(path) })),
+    ),
   });
   await mkdir(dirname(opts.out), { recursive: true });
   await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   const rows = report.runs.map((r) => [
     r.task,
-    `${r.divergence} × ${r.generator} for ${r.mode}${r.phase === "final" ? `, final ${r.steps} steps` : ""}`,
+    r.phase === "given"
+      ? `${r.path} (${r.divergence} × ${r.generator} for ${r.mode})`
+      : `${r.divergence} × ${r.generator} for ${r.mode}${r.phase === "final" ? `, final ${r.steps} steps` : ""}`,
     fmt(r.greedy.alpha),
     fmt(r.greedy.tau),
     fmt(r.sampled.alpha),

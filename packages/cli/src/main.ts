@@ -132,6 +132,10 @@ program
     "--generators <list>",
     "comma-separated data-generator ids (default fixed,on-policy; also teacher, mixture)",
   )
+  .option(
+    "--drafts <list>",
+    "comma-separated checkpoints of drafts distilled elsewhere, measured and ranked with the runs' drafts",
+  )
   .action(async (opts) => {
     await benchDistillCommand(opts);
   });

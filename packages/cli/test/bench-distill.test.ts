@@ -83,6 +83,60 @@ describe("bench distill", () => {
     expect(report.wall_clock.map((w) => w.temperature)).toEqual([0, 1]);
   }, 120_000);
 
+  it("measures drafts distilled elsewhere with the runs' drafts, recipe from their metadata", async () => {
+    const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
+    // Scaled-up random weights: peaked distributions, so a random draft disagrees with the target.
+    const sharp = (seed: number) => {
+      const checkpoint = tinyCheckpoint(tokenizer, seed);
+      for (const [name, w] of checkpoint.weights)
+        if (!name.endsWith("norm")) w.forEach((x, i) => (w[i] = 6 * x));
+      return checkpoint;
+    };
+    const target = sharp(1);
+    // The target itself as a "distilled draft": accepted always, so it must rank first in both modes.
+    const perfect = {
+      ...target,
+      metadata: { distilled: { divergence: "fkl", generator: "teacher", temperature: 0, steps: 7 } },
+    };
+    const options = {
+      quick: true,
+      models: { tokenizer, target, draft: sharp(2) },
+      tasks: ["arithmetic" as const],
+      divergences: ["fkl"],
+      generators: ["fixed"],
+      modes: ["sampled" as const],
+      steps: 1,
+      log: () => {},
+    };
+    const report = await runDistillBench({
+      ...options,
+      givenDrafts: [{ path: "perfect.ckpt", checkpoint: perfect }],
+    });
+    const given = report.runs.find((r) => r.phase === "given")!;
+    expect([given.path, given.divergence, given.generator, given.mode, given.steps]).toEqual([
+      "perfect.ckpt",
+      "fkl",
+      "teacher",
+      "greedy",
+      7,
+    ]);
+    expect(given.acceptance.beta).toBeCloseTo(1, 5);
+    expect(report.gains[0].best_sampled).toMatch(
+      /^perfect\.ckpt: fkl × teacher for greedy \(given, 7 steps\)/,
+    );
+    // Greedily, tiny models' top tokens tie often (tied embeddings favour repeating a token): no strict win.
+    expect(given.greedy.tau).toBe(Math.max(...report.runs.map((r) => r.greedy.tau)));
+
+    const wide = { ...tinyCheckpoint(tokenizer, 3), config: { ...target.config, width: 32 } };
+    await expect(
+      runDistillBench({ ...options, givenDrafts: [{ path: "wide.ckpt", checkpoint: wide }] }),
+    ).rejects.toThrow(/wide\.ckpt: another architecture/);
+    const otherTokenizer = { ...perfect, tokenizerIdentity: "cd".repeat(32) };
+    await expect(
+      runDistillBench({ ...options, givenDrafts: [{ path: "other.ckpt", checkpoint: otherTokenizer }] }),
+    ).rejects.toThrow(/tokenizer mismatch: other\.ckpt/);
+  }, 120_000);
+
   it("takes --steps and --lr for every task or per task, and names what is wrong", () => {
     const positive = (x: number) => x > 0;
     expect(parsePerTask("--lr", undefined, positive)).toBeUndefined();

@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { loadCheckpoint, type ModelConfig, saveCheckpoint, type TrainerState } from "@distillspec/model";
+import {
+  loadCheckpoint,
+  type ModelConfig,
+  sameConfig,
+  saveCheckpoint,
+  type TrainerState,
+} from "@distillspec/model";
 import type { DistillationConfig } from "./distillation-config.js";
 
 // What a run leaves in outDir so it can be resumed: last.ckpt (draft weights), state/m.ckpt and
@@ -99,13 +105,6 @@ export async function loadRunState(
     }
   }
   return { state, trainer: { step: state.step, weights: w.weights, m: m.weights, v: v.weights } };
-}
-
-function sameConfig(a: ModelConfig, b: ModelConfig): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every(
-    (k) => (a as unknown as Record<string, unknown>)[k] === (b as unknown as Record<string, unknown>)[k],
-  );
 }
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

@@ -64,7 +64,7 @@ export function createTokenAcceptanceProbe(options: TokenAcceptanceProbeOptions)
         { temperature, seed: options.seed + BigInt(start) },
         options.stopTokenIds,
       );
-      prompts.forEach((prompt, i) => rows.push([...prompt, ...continuations[i]]));
+      for (const [i, prompt] of prompts.entries()) rows.push([...prompt, ...continuations[i]]);
     }
     const promptLengths = options.prompts.map((p) => p.length);
     return {

@@ -88,3 +88,11 @@ export function validateConfig(config: ModelConfig): void {
 export function headSize(config: ModelConfig): number {
   return config.width / config.heads;
 }
+
+/** Same architecture and every other config field (a checkpoint's weights fit the other's graph). */
+export function sameConfig(a: ModelConfig, b: ModelConfig): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every(
+    (k) => (a as unknown as Record<string, unknown>)[k] === (b as unknown as Record<string, unknown>)[k],
+  );
+}
