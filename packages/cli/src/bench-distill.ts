@@ -373,6 +373,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
         steps: Object.fromEntries(tasks.map((t) => [t, stepsFor(t)])),
         final_steps: Object.fromEntries(tasks.map((t) => [t, finalStepsFor(t) ?? null])),
         learning_rates: Object.fromEntries(tasks.map((t) => [t, learningRateFor(t)])),
+        given_drafts: (options.givenDrafts ?? []).map((g) => g.path),
         distillation_temperatures: Object.fromEntries(
           modes.map((m) => [m, distillationTemperature(DECODING_MODES[m])]),
         ),

@@ -121,6 +121,7 @@ describe("bench distill", () => {
       7,
     ]);
     expect(given.acceptance.beta).toBeCloseTo(1, 5);
+    expect(report.settings.given_drafts).toEqual(["perfect.ckpt"]);
     expect(report.gains[0].best_sampled).toMatch(
       /^perfect\.ckpt: fkl × teacher for greedy \(given, 7 steps\)/,
     );
