@@ -76,7 +76,13 @@ export function createTokenAcceptanceProbe(options: TokenAcceptanceProbeOptions)
 
   return {
     async measure(weights: Weights): Promise<TokenAcceptanceResult> {
-      references ??= (async () => ({ sampled: await reference(1), greedy: await reference(0) }))();
+      if (!references) {
+        references = (async () => ({ sampled: await reference(1), greedy: await reference(0) }))();
+        // A failed sampling (e.g. the target closed) is not remembered: the next measurement tries again.
+        references.catch(() => {
+          references = undefined;
+        });
+      }
       const { sampled, greedy } = await references;
       const draft = await TargetVerifier.create(
         { formatVersion: 1, ...options.draft, metadata: {}, weights },
