@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { AcceptanceRule } from "@distillspec/core";
@@ -24,6 +24,7 @@ import {
   loadCheckpoint,
   loadModelPair,
   sameConfig,
+  saveCheckpoint,
   type Weights,
 } from "@distillspec/model";
 import { createPluginHost, type DataGenerator, type Divergence } from "@distillspec/plugin-api";
@@ -241,8 +242,28 @@ export async function runDistillBench(options: DistillBenchOptions) {
         // best there would flatter the distilled drafts.
         const finalWeights = (await loadCheckpoint(join(outDir, "last.ckpt"))).weights;
         if (options.keepDraftsDir) {
+          // With its recipe, as `distillspec distill` records it, so `--drafts` can name it later.
           await mkdir(options.keepDraftsDir, { recursive: true });
-          await copyFile(join(outDir, "last.ckpt"), join(options.keepDraftsDir, `${name}.ckpt`));
+          await saveCheckpoint(join(options.keepDraftsDir, `${name}.ckpt`), {
+            config: draft.config,
+            tokenizerIdentity: draft.tokenizerIdentity,
+            weights: finalWeights,
+            metadata: {
+              ...draft.metadata,
+              distilled: {
+                from: "bench distill",
+                task,
+                divergence: divergenceId,
+                generator: generatorId,
+                steps,
+                batch: config.batchSize,
+                seqLen: config.seqLen,
+                learningRate: config.learningRate,
+                temperature,
+                seed: config.seed,
+              },
+            },
+          });
         }
         const result: DistillRunResult = {
           task,

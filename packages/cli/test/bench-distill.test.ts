@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadFixtureCorpus } from "@distillspec/datasets";
+import { loadCheckpoint } from "@distillspec/model";
 import { trainTokenizer } from "@distillspec/tokenizer";
 import { describe, expect, it } from "vitest";
 import { parsePerTask, runDistillBench } from "../src/bench-distill.js";
@@ -108,9 +112,21 @@ describe("bench distill", () => {
       steps: 1,
       log: () => {},
     };
+    const keepDraftsDir = await mkdtemp(join(tmpdir(), "bench-distill-kept-"));
     const report = await runDistillBench({
       ...options,
+      keepDraftsDir,
       givenDrafts: [{ path: "perfect.ckpt", checkpoint: perfect }],
+    });
+    // A kept draft carries its recipe, so it can be given back later.
+    const kept = await loadCheckpoint(join(keepDraftsDir, "arithmetic-fkl-fixed-sampled-grid.ckpt"));
+    await rm(keepDraftsDir, { recursive: true, force: true });
+    expect(kept.metadata.distilled).toMatchObject({
+      task: "arithmetic",
+      divergence: "fkl",
+      generator: "fixed",
+      steps: 1,
+      temperature: 1,
     });
     const given = report.runs.find((r) => r.phase === "given")!;
     expect([given.path, given.divergence, given.generator, given.mode, given.steps]).toEqual([
