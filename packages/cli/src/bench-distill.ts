@@ -350,14 +350,16 @@ export async function runDistillBench(options: DistillBenchOptions) {
       const prompts = data.evalPrompts(settings.evalPrompts, EVAL_SEED);
       for (const temperature of [0, 1]) {
         const weights = weightsOf.get(best(gain.task, temperature === 0 ? "greedy" : "sampled"))!;
-        const targetOnly = await timeTargetOnly(verifier, prompts, settings.evalMaxNewTokens, temperature);
-        const base = await timeSpeculative(verifier, draft, draft.weights, prompts, settings, temperature);
-        const distilled = await timeSpeculative(verifier, draft, weights, prompts, settings, temperature);
+        const timing = { ...settings, temperature, stopTokenIds: [eos] };
+        const targetOnly = await timeTargetOnly(verifier, prompts, timing);
+        const base = await timeSpeculative(verifier, draft, draft.weights, prompts, timing);
+        const distilled = await timeSpeculative(verifier, draft, weights, prompts, timing);
         wall.push({
           task: gain.task,
           temperature,
-          speedup_non_distilled: targetOnly / base,
-          speedup_distilled: targetOnly / distilled,
+          // Per emitted token: at T = 1 each run writes its own texts, of their own lengths.
+          speedup_non_distilled: targetOnly.msPerToken / base.msPerToken,
+          speedup_distilled: targetOnly.msPerToken / distilled.msPerToken,
         });
       }
     }
@@ -471,19 +473,24 @@ function onPolicyVsFixed(runs: DistillRunResult[]) {
     .map(([key, e]) => ({ key, ratio: e.onPolicy! / e.fixed! }));
 }
 
-async function timeTargetOnly(
-  verifier: TargetVerifier,
-  prompts: number[][],
-  maxNew: number,
-  temperature: number,
-) {
+/** Decoding as evaluation and serving do it: up to evalMaxNewTokens, stopping at end of text. */
+interface Timing {
+  gamma: number;
+  evalMaxNewTokens: number;
+  temperature: number;
+  stopTokenIds: number[];
+}
+
+async function timeTargetOnly(verifier: TargetVerifier, prompts: number[][], timing: Timing) {
+  let tokens = 0;
   const started = performance.now();
   for (const [i, prompt] of prompts.entries()) {
-    for await (const _ of verifier.generate(prompt, maxNew, { temperature, seed: BigInt(i) })) {
-      // drain
+    const sampling = { temperature: timing.temperature, seed: BigInt(i) };
+    for await (const _ of verifier.generate(prompt, timing.evalMaxNewTokens, sampling, timing.stopTokenIds)) {
+      tokens++;
     }
   }
-  return performance.now() - started;
+  return { msPerToken: (performance.now() - started) / tokens };
 }
 
 async function timeSpeculative(
@@ -491,24 +498,25 @@ async function timeSpeculative(
   draft: Checkpoint,
   weights: Weights,
   prompts: number[][],
-  settings: { gamma: number; evalMaxNewTokens: number },
-  temperature: number,
+  timing: Timing,
 ) {
   const proposer = await DraftProposer.create({ ...draft, weights });
   try {
+    let tokens = 0;
     const started = performance.now();
     for (const [i, prompt] of prompts.entries()) {
-      for await (const _ of speculativeGenerate(verifier, proposer, {
+      for await (const event of speculativeGenerate(verifier, proposer, {
         promptTokens: prompt,
-        maxNewTokens: settings.evalMaxNewTokens,
-        gamma: settings.gamma,
-        sampling: { temperature, seed: BigInt(i) },
+        maxNewTokens: timing.evalMaxNewTokens,
+        gamma: timing.gamma,
+        sampling: { temperature: timing.temperature, seed: BigInt(i) },
+        stopTokenIds: timing.stopTokenIds,
         contextLength: verifier.config.contextLength,
       })) {
-        // drain
+        if (event.kind === "tokens") tokens += event.tokens.length;
       }
     }
-    return performance.now() - started;
+    return { msPerToken: (performance.now() - started) / tokens };
   } finally {
     await proposer.close();
   }
