@@ -342,6 +342,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
       };
     });
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const trained = runs.some((r) => r.phase !== "given");
 
     // Wall clock, side by side: target-only vs speculative with the non-distilled and the best distilled draft.
     const wall = [];
@@ -393,9 +394,10 @@ export async function runDistillBench(options: DistillBenchOptions) {
         divergences,
         generators,
         modes,
-        steps: Object.fromEntries(tasks.map((t) => [t, stepsFor(t)])),
-        final_steps: Object.fromEntries(tasks.map((t) => [t, finalStepsFor(t) ?? null])),
-        learning_rates: Object.fromEntries(tasks.map((t) => [t, learningRateFor(t)])),
+        // Without a grid (only given drafts) nothing was trained: no steps or learning rates to report.
+        steps: Object.fromEntries(tasks.map((t) => [t, trained ? stepsFor(t) : null])),
+        final_steps: Object.fromEntries(tasks.map((t) => [t, (trained && finalStepsFor(t)) || null])),
+        learning_rates: Object.fromEntries(tasks.map((t) => [t, trained ? learningRateFor(t) : null])),
         given_drafts: (options.givenDrafts ?? []).map((g) => g.path),
         distillation_temperatures: Object.fromEntries(
           modes.map((m) => [m, distillationTemperature(DECODING_MODES[m])]),

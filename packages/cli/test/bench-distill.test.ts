@@ -152,6 +152,16 @@ describe("bench distill", () => {
     await expect(
       runDistillBench({ ...options, givenDrafts: [{ path: "other.ckpt", checkpoint: otherTokenizer }] }),
     ).rejects.toThrow(/tokenizer mismatch: other\.ckpt/);
+
+    // Only given drafts: nothing trained, so no steps or learning rates are reported.
+    const givenOnly = await runDistillBench({
+      ...options,
+      divergences: [],
+      givenDrafts: [{ path: "perfect.ckpt", checkpoint: perfect }],
+    });
+    expect(givenOnly.runs.map((r) => r.phase)).toEqual(["given"]);
+    expect(givenOnly.settings.steps).toEqual({ arithmetic: null });
+    expect(givenOnly.settings.learning_rates).toEqual({ arithmetic: null });
   }, 120_000);
 
   it("takes --steps and --lr for every task or per task, and names what is wrong", () => {
