@@ -1,3 +1,4 @@
+import { argmax, expectedTau, tokenAcceptance } from "@distillspec/core";
 import type { ModelConfig, Weights } from "@distillspec/model";
 import { TargetVerifier } from "@distillspec/serving";
 
@@ -5,14 +6,6 @@ import { TargetVerifier } from "@distillspec/serving";
 // draft token at one position. Averaged over target-written continuations it measures what α measures,
 // without α's sampling noise: α counts accept/reject coin flips (±0.04 between two seeds on 32 prompts),
 // β averages their exact probabilities over the same contexts.
-
-/** β(p, q) of two distributions over the same vocabulary. */
-export function tokenAcceptance(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  if (p.length !== q.length) throw new RangeError(`distributions differ in size: ${p.length} vs ${q.length}`);
-  let sum = 0;
-  for (let i = 0; i < p.length; i++) sum += Math.min(p[i], q[i]);
-  return sum;
-}
 
 export interface TokenAcceptanceResult {
   /** Mean β at T = 1 over the continuation positions of target samples (T = 1). */
@@ -103,7 +96,8 @@ export function createTokenAcceptanceProbe(options: TokenAcceptanceProbeOptions)
         let greedyPositions = 0;
         greedy.target.forEach((p, r) => {
           for (let at = 0; at < p.length; at += vocab) {
-            if (argmax(p, at, vocab) === argmax(draftedGreedy[r], at, vocab)) agree++;
+            const draftTop = argmax(draftedGreedy[r].subarray(at, at + vocab));
+            if (argmax(p.subarray(at, at + vocab)) === draftTop) agree++;
             greedyPositions++;
           }
         });
@@ -111,7 +105,8 @@ export function createTokenAcceptanceProbe(options: TokenAcceptanceProbeOptions)
         return {
           beta,
           greedyAgreement: agree / greedyPositions,
-          tauIid: beta === 1 ? options.gamma + 1 : (1 - beta ** (options.gamma + 1)) / (1 - beta),
+          // float32 distributions can sum a hair above 1.
+          tauIid: expectedTau(Math.min(1, beta), options.gamma),
           positions,
         };
       } finally {
@@ -139,10 +134,4 @@ async function continuationDistributions(
     });
   }
   return out;
-}
-
-function argmax(values: Float32Array, offset: number, length: number): number {
-  let best = 0;
-  for (let i = 1; i < length; i++) if (values[offset + i] > values[offset + best]) best = i;
-  return best;
 }
