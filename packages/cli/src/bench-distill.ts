@@ -192,11 +192,13 @@ export async function runDistillBench(options: DistillBenchOptions) {
         seed: 7n,
         stopTokenIds: [eos],
       });
-      baselines[task] = {
-        greedy: await measure(draft.weights, prompts, 0),
-        sampled: await measure(draft.weights, prompts, 1),
-        acceptance: await probe.measure(draft.weights),
-      };
+      // Every draft of the task is measured the same three ways.
+      const measureDraft = async (weights: Weights) => ({
+        greedy: await measure(weights, prompts, 0),
+        sampled: await measure(weights, prompts, 1),
+        acceptance: await probe.measure(weights),
+      });
+      baselines[task] = await measureDraft(draft.weights);
       log(
         `${task}: non-distilled draft α ${fmt(baselines[task].greedy.alpha)} greedy, ${fmt(baselines[task].sampled.alpha)} T=1`,
       );
@@ -273,9 +275,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
           phase,
           steps,
           learningRate: config.learningRate,
-          greedy: await measure(finalWeights, prompts, 0),
-          sampled: await measure(finalWeights, prompts, 1),
-          acceptance: await probe.measure(finalWeights),
+          ...(await measureDraft(finalWeights)),
           finalLoss,
           seconds: (performance.now() - started) / 1000,
         };
@@ -305,9 +305,7 @@ export async function runDistillBench(options: DistillBenchOptions) {
           ...givenRecipe(given.checkpoint),
           phase: "given",
           path: given.path,
-          greedy: await measure(given.checkpoint.weights, prompts, 0),
-          sampled: await measure(given.checkpoint.weights, prompts, 1),
-          acceptance: await probe.measure(given.checkpoint.weights),
+          ...(await measureDraft(given.checkpoint.weights)),
           finalLoss: Number.NaN,
           seconds: 0,
         };
