@@ -12,8 +12,10 @@ import {
   type DistillationTask as DistillTask,
   defaultGeneratorOptions,
   distillationTemperature,
+  distilledRecipe,
   inProcessDataContext,
   isDistillationTask,
+  readDistilledRecipe,
   runDistillation,
   type TokenAcceptanceResult,
 } from "@distillspec/distill";
@@ -252,18 +254,12 @@ export async function runDistillBench(options: DistillBenchOptions) {
             weights: finalWeights,
             metadata: {
               ...draft.metadata,
-              distilled: {
+              distilled: distilledRecipe(config, {
                 from: "bench distill",
                 task,
                 divergence: divergenceId,
                 generator: generatorId,
-                steps,
-                batch: config.batchSize,
-                seqLen: config.seqLen,
-                learningRate: config.learningRate,
-                temperature,
-                seed: config.seed,
-              },
+              }),
             },
           });
         }
@@ -426,17 +422,15 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
 const withError = (m: Measured) =>
   Number.isFinite(m.tauStandardError) ? `${fmt(m.tau)} ± ${m.tauStandardError!.toFixed(2)}` : fmt(m.tau);
 
-/** How a given draft was distilled, as `distillspec distill` records it ("unknown" where it does not). */
+/** How a given draft was distilled, from its checkpoint's recipe. */
 function givenRecipe(checkpoint: Checkpoint) {
-  const recipe = (checkpoint.metadata.distilled ?? {}) as Record<string, unknown>;
-  const text = (x: unknown) => (typeof x === "string" ? x : "unknown");
-  const number = (x: unknown) => (typeof x === "number" ? x : Number.NaN);
+  const recipe = readDistilledRecipe(checkpoint.metadata);
   return {
-    divergence: text(recipe.divergence),
-    generator: text(recipe.generator),
+    divergence: recipe.divergence,
+    generator: recipe.generator,
     mode: (recipe.temperature === 0 ? "greedy" : "sampled") as DecodingMode,
-    steps: number(recipe.steps),
-    learningRate: number(recipe.learningRate),
+    steps: recipe.steps,
+    learningRate: recipe.learningRate,
   };
 }
 
