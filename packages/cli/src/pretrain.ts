@@ -126,10 +126,12 @@ export async function pretrain(
   options: PretrainOptions,
 ): Promise<{ validationLoss: number; checkpoint: string }> {
   const log = options.log ?? ((line: string) => console.log(line));
+  if (options.initFrom !== undefined && options.config) {
+    throw new Error("give a config or a checkpoint to start from, not both");
+  }
   const init = options.initFrom === undefined ? undefined : await loadCheckpoint(options.initFrom);
   const config = options.config ?? init?.config ?? configFor(options.role);
   const tokenizer = await ensureTokenizer(options.outDir, 0, log);
-  if (init && options.config) throw new Error("give a config or a checkpoint to start from, not both");
   if (init && init.tokenizerIdentity !== tokenizer.identity) {
     throw new Error(
       `${options.initFrom} was trained with another tokenizer than ${join(options.outDir, "tokenizer.json")}`,

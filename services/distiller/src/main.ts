@@ -26,12 +26,8 @@ export async function startDistiller(argv: string[]) {
       "eval-samples": { type: "string", default: "1" },
     },
   });
-  const threads = Number(values.threads);
-  if (!Number.isSafeInteger(threads) || threads < 1)
-    throw new RangeError(`--threads must be ≥ 1, got ${values.threads}`);
-  const evalSamplesPerPrompt = Number(values["eval-samples"]);
-  if (!Number.isSafeInteger(evalSamplesPerPrompt) || evalSamplesPerPrompt < 1)
-    throw new RangeError(`--eval-samples must be an integer ≥ 1, got ${values["eval-samples"]}`);
+  const threads = positiveIntFlag("--threads", values.threads);
+  const evalSamplesPerPrompt = positiveIntFlag("--eval-samples", values["eval-samples"]);
   const [tokenizer, draftCheckpoint] = await Promise.all([
     loadTokenizer(values.tokenizer),
     loadCheckpoint(values["draft-checkpoint"]),
@@ -63,6 +59,12 @@ export async function startDistiller(argv: string[]) {
   installSignalHandlers(server, { onShutdown: () => runs.close() });
   console.log(JSON.stringify({ event: "listening", service: "distiller", port }));
   return { server, port, runs };
+}
+
+function positiveIntFlag(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${flag} must be an integer ≥ 1, got ${value}`);
+  return n;
 }
 
 if (isEntryPoint(import.meta.url)) {
