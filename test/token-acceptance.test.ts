@@ -41,39 +41,62 @@ describe("token acceptance", () => {
   it("matches a float64 recomputation over the target's sampled and greedy continuations", async () => {
     const probe = createTokenAcceptanceProbe({ target: verifier, draft, ...settings });
     const result = await probe.measure(draft.weights);
-
-    const rows = async (temperature: number) => {
-      const continuations = await verifier.sample(prompts, settings.maxNewTokens, {
-        temperature,
-        seed: settings.seed,
-      });
-      return prompts.map((p, i) => ({ row: [...p, ...continuations[i]], promptLength: p.length }));
-    };
-    let beta = 0;
-    let positions = 0;
-    for (const { row, promptLength } of await rows(1)) {
-      const p = referenceForward(target.config, target.weights, row).map(softmax);
-      const q = referenceForward(draft.config, draft.weights, row).map(softmax);
-      for (let t = promptLength - 1; t < row.length - 1; t++) {
-        beta += tokenAcceptance(p[t], q[t]);
-        positions++;
-      }
-    }
-    let agree = 0;
-    let greedyPositions = 0;
-    for (const { row, promptLength } of await rows(0)) {
-      const p = referenceForward(target.config, target.weights, row);
-      const q = referenceForward(draft.config, draft.weights, row);
-      for (let t = promptLength - 1; t < row.length - 1; t++) {
-        if (argmax(p[t]) === argmax(q[t])) agree++;
-        greedyPositions++;
-      }
-    }
-    expect(result.positions).toBe(positions);
-    expect(result.beta).toBeCloseTo(beta / positions, 4);
+    const expected = await float64Reference(settings.chunk);
+    expect(result.positions).toBe(expected.positions);
+    expect(result.beta).toBeCloseTo(expected.beta, 4);
     expect(result.beta).toBeLessThan(0.99);
-    expect(result.greedyAgreement).toBeCloseTo(agree / greedyPositions, 10);
+    expect(result.greedyAgreement).toBeCloseTo(expected.greedyAgreement, 10);
     const b = result.beta;
     expect(result.tauIid).toBeCloseTo(1 + b + b ** 2 + b ** 3 + b ** 4, 10);
   });
+
+  it("samples the target's continuations a chunk of prompts at a time, each chunk with its own seed", async () => {
+    const chunk = 4; // 6 prompts: chunks of 4 and 2
+    const probe = createTokenAcceptanceProbe({ target: verifier, draft, ...settings, chunk });
+    const result = await probe.measure(draft.weights);
+    const expected = await float64Reference(chunk);
+    expect(result.positions).toBe(expected.positions);
+    expect(result.beta).toBeCloseTo(expected.beta, 4);
+    // Greedy continuations do not depend on seeds or chunks.
+    expect(result.greedyAgreement).toBeCloseTo((await float64Reference(prompts.length)).greedyAgreement, 10);
+  });
 });
+
+/** β and greedy agreement recomputed in float64, the target sampling `chunk` prompts per call as the probe does. */
+async function float64Reference(chunk: number) {
+  const rows = async (temperature: number) => {
+    const out: { row: number[]; promptLength: number }[] = [];
+    for (let start = 0; start < prompts.length; start += chunk) {
+      const slice = prompts.slice(start, start + chunk);
+      const continuations = await verifier.sample(slice, settings.maxNewTokens, {
+        temperature,
+        seed: settings.seed + BigInt(start),
+      });
+      slice.forEach((p, i) => {
+        out.push({ row: [...p, ...continuations[i]], promptLength: p.length });
+      });
+    }
+    return out;
+  };
+  let beta = 0;
+  let positions = 0;
+  for (const { row, promptLength } of await rows(1)) {
+    const p = referenceForward(target.config, target.weights, row).map(softmax);
+    const q = referenceForward(draft.config, draft.weights, row).map(softmax);
+    for (let t = promptLength - 1; t < row.length - 1; t++) {
+      beta += tokenAcceptance(p[t], q[t]);
+      positions++;
+    }
+  }
+  let agree = 0;
+  let greedyPositions = 0;
+  for (const { row, promptLength } of await rows(0)) {
+    const p = referenceForward(target.config, target.weights, row);
+    const q = referenceForward(draft.config, draft.weights, row);
+    for (let t = promptLength - 1; t < row.length - 1; t++) {
+      if (argmax(p[t]) === argmax(q[t])) agree++;
+      greedyPositions++;
+    }
+  }
+  return { beta: beta / positions, positions, greedyAgreement: agree / greedyPositions };
+}
