@@ -622,12 +622,13 @@ export async function benchDistillCommand(opts: {
   if (report.lossy_sweep.length > 0) {
     console.log(
       `\n${formatTable(
-        ["lenience f", "ε", "answer accuracy", "step accuracy (steps)", "α", "τ", "speedup"],
+        ["lenience f", "ε", "answer accuracy", "step accuracy (steps)", "target NLL", "α", "τ", "speedup"],
         report.lossy_sweep.map((l) => [
           l.f,
           l.epsilon,
           fmt(l.accuracy),
           `${fmt(l.step_accuracy)} (${l.steps_written})`,
+          fmt(l.target_nll),
           fmt(l.alpha),
           fmt(l.tau),
           fmt(l.speedup),

@@ -39,6 +39,7 @@ describe("bench distill", () => {
       expect(value).toBeGreaterThan(0);
     }
     expect(report.lossy_sweep.map((l) => l.f)).toEqual(["target-only", "exp", "exp"]);
+    for (const point of report.lossy_sweep) expect(point.target_nll).toBeGreaterThan(0);
     expect(report.baselines.arithmetic.sampled.tau).toBeGreaterThanOrEqual(1);
     for (const run of [report.baselines.arithmetic, ...report.runs]) {
       expect(run.acceptance.beta).toBeGreaterThan(0);

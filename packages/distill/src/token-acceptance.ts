@@ -117,7 +117,7 @@ export function createTokenAcceptanceProbe(options: TokenAcceptanceProbeOptions)
 }
 
 /** A model's distributions (T = 1) at the positions that predict each row's continuation tokens. */
-async function continuationDistributions(
+export async function continuationDistributions(
   model: TargetVerifier,
   rows: readonly number[][],
   promptLengths: readonly number[],
