@@ -628,7 +628,9 @@ export async function benchDistillCommand(opts: {
           l.epsilon,
           fmt(l.accuracy),
           `${fmt(l.step_accuracy)} (${l.steps_written})`,
-          fmt(l.target_nll),
+          Number.isFinite(l.target_nll_se)
+            ? `${fmt(l.target_nll)} ± ${l.target_nll_se.toFixed(2)}`
+            : fmt(l.target_nll),
           fmt(l.alpha),
           fmt(l.tau),
           fmt(l.speedup),

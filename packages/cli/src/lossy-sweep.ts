@@ -1,4 +1,4 @@
-import type { AcceptanceRule } from "@distillspec/core";
+import { type AcceptanceRule, standardError } from "@distillspec/core";
 import { checkAnswer, checkSteps, generateArithmeticProblems } from "@distillspec/datasets";
 import { continuationDistributions } from "@distillspec/distill";
 import type { Checkpoint } from "@distillspec/model";
@@ -38,6 +38,7 @@ export async function runLossySweep(options: LossySweepOptions) {
       step_accuracy: targetOnly.step_accuracy,
       steps_written: targetOnly.steps_written,
       target_nll: targetOnly.target_nll,
+      target_nll_se: targetOnly.target_nll_se,
       alpha: Number.NaN,
       tau: 1,
       speedup: 1,
@@ -79,33 +80,35 @@ class SolutionQuality {
   }
 
   async summary(problems: number, target: TargetVerifier) {
+    const nll = await negativeLogLikelihood(target, this.rows, this.promptLengths);
     return {
       accuracy: this.correct / problems,
       step_accuracy: this.steps > 0 ? this.correctSteps / this.steps : Number.NaN,
       steps_written: this.steps,
-      target_nll: await meanNegativeLogLikelihood(target, this.rows, this.promptLengths),
+      target_nll: nll.mean,
+      target_nll_se: nll.standardError,
     };
   }
 }
 
-/** −ln p_target(token | context) at T = 1, averaged over every written token. */
-export async function meanNegativeLogLikelihood(
+/**
+ * −ln p_target(token | context) at T = 1 per written token, averaged within each solution and then over
+ * solutions (one long babbling solution would otherwise outweigh the rest), with its standard error over them.
+ */
+export async function negativeLogLikelihood(
   target: TargetVerifier,
   rows: readonly number[][],
   promptLengths: readonly number[],
-): Promise<number> {
+): Promise<{ mean: number; standardError: number }> {
   const vocab = target.config.vocabSize;
   const distributions = await continuationDistributions(target, rows, promptLengths);
-  let sum = 0;
-  let tokens = 0;
-  distributions.forEach((p, r) => {
+  const perSolution = distributions.map((p, r) => {
     const written = rows[r].slice(promptLengths[r]);
-    written.forEach((token, k) => {
-      sum -= Math.log(p[k * vocab + token]);
-    });
-    tokens += written.length;
+    return written.reduce((sum, token, k) => sum - Math.log(p[k * vocab + token]), 0) / written.length;
   });
-  return tokens > 0 ? sum / tokens : Number.NaN;
+  const mean =
+    perSolution.length > 0 ? perSolution.reduce((a, b) => a + b, 0) / perSolution.length : Number.NaN;
+  return { mean, standardError: standardError(perSolution) };
 }
 
 async function solveTargetOnly(

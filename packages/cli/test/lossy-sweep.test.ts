@@ -3,7 +3,7 @@ import { referenceForward } from "@distillspec/model";
 import { TargetVerifier } from "@distillspec/serving";
 import { trainTokenizer } from "@distillspec/tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { meanNegativeLogLikelihood } from "../src/lossy-sweep.js";
+import { negativeLogLikelihood } from "../src/lossy-sweep.js";
 import { tinyCheckpoint } from "./tiny-models.js";
 
 // The lossy sweep's quality measure, checked against a float64 log-softmax of the reference forward pass.
@@ -24,28 +24,29 @@ function logSoftmax(logits: Float64Array): Float64Array {
 }
 
 describe("mean negative log-likelihood under the target", () => {
-  it("averages −ln p(token | context) over the written tokens only, across rows", async () => {
+  it("averages −ln p(token | context) over each row's written tokens, then over rows", async () => {
     const rows = [
       [5, 17, 42, 8, 99, 3],
       [250, 1, 77],
       [12, 13, 14, 15, 16, 17, 18, 19],
     ];
     const promptLengths = [2, 2, 5];
-    let sum = 0;
-    let tokens = 0;
-    rows.forEach((row, r) => {
+    const perRow = rows.map((row, r) => {
       const logProbs = referenceForward(target.config, target.weights, row).map(logSoftmax);
-      for (let t = promptLengths[r]; t < row.length; t++) {
-        sum -= logProbs[t - 1][row[t]];
-        tokens++;
-      }
+      let sum = 0;
+      for (let t = promptLengths[r]; t < row.length; t++) sum -= logProbs[t - 1][row[t]];
+      return sum / (row.length - promptLengths[r]);
     });
-    expect(tokens).toBe(4 + 1 + 3);
-    const nll = await meanNegativeLogLikelihood(verifier, rows, promptLengths);
-    expect(nll).toBeCloseTo(sum / tokens, 4);
+    const mean = (perRow[0] + perRow[1] + perRow[2]) / 3;
+    const variance = perRow.reduce((a, x) => a + (x - mean) ** 2, 0) / 2;
+    const nll = await negativeLogLikelihood(verifier, rows, promptLengths);
+    expect(nll.mean).toBeCloseTo(mean, 4);
+    expect(nll.standardError).toBeCloseTo(Math.sqrt(variance / 3), 4);
   });
 
   it("is not a number when nothing was written", async () => {
-    expect(await meanNegativeLogLikelihood(verifier, [], [])).toBeNaN();
+    const nll = await negativeLogLikelihood(verifier, [], []);
+    expect(nll.mean).toBeNaN();
+    expect(nll.standardError).toBeNaN();
   });
 });

@@ -21,3 +21,4 @@ export {
   totalVariation,
 } from "./spec-metrics.js";
 export { type VerifyDraftInput, type VerifyDraftResult, verifyDraft } from "./speculative-step.js";
+export { standardError } from "./standard-error.js";

@@ -1,4 +1,4 @@
-import { SpecMetrics } from "@distillspec/core";
+import { SpecMetrics, standardError } from "@distillspec/core";
 import type { ModelConfig, Weights } from "@distillspec/model";
 import { DraftProposer, speculativeGenerate, type TargetBackend } from "@distillspec/serving";
 
@@ -84,11 +84,4 @@ export function createInProcessEvaluator(options: InProcessEvaluatorOptions): Dr
     }
     return { alpha: total.alpha, tau: total.tau, tauStandardError: standardError(repeatTaus) };
   };
-}
-
-function standardError(xs: readonly number[]): number {
-  if (xs.length < 2) return Number.NaN;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
-  return Math.sqrt(variance / xs.length);
 }
