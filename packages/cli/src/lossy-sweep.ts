@@ -56,7 +56,8 @@ export async function runLossySweep(options: LossySweepOptions) {
 
 /**
  * Final-answer accuracy, per-step accuracy (finer-grained: weak models rarely finish a problem) and the
- * target's mean negative log-likelihood per written token (T = 1), which moves even when accuracy cannot.
+ * target's negative log-likelihood of what was written (T = 1; see negativeLogLikelihood), which moves even
+ * when accuracy cannot.
  */
 class SolutionQuality {
   private correct = 0;
