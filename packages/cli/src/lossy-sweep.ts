@@ -2,7 +2,12 @@ import { type AcceptanceRule, standardError } from "@distillspec/core";
 import { checkAnswer, checkSteps, generateArithmeticProblems } from "@distillspec/datasets";
 import { continuationDistributions } from "@distillspec/distill";
 import type { Checkpoint } from "@distillspec/model";
-import { DraftProposer, speculativeGenerate, type TargetVerifier } from "@distillspec/serving";
+import {
+  DraftProposer,
+  type LoopStats,
+  speculativeGenerate,
+  type TargetVerifier,
+} from "@distillspec/serving";
 import type { Tokenizer } from "@distillspec/tokenizer";
 
 // The lossy half of `bench distill`: arithmetic problems solved at T = 1 by target-only decoding and by
@@ -21,63 +26,126 @@ export interface LossySweepOptions {
   problems: number;
   gamma: number;
   quick: boolean;
+  /** New tokens per solution (default 80). */
+  maxNewTokens?: number;
+}
+
+interface Problem {
+  prompt: number[];
+  answer: number;
+}
+
+/** One way of decoding: target-only, or speculative decoding under a lenience rule. */
+interface Decoding {
+  f: string;
+  epsilon: number;
+  rule?: AcceptanceRule;
 }
 
 export async function runLossySweep(options: LossySweepOptions) {
-  const { verifier, draft, tokenizer, gamma, quick } = options;
+  const { verifier, draft, tokenizer, quick } = options;
   const problems = generateArithmeticProblems(options.problems, { seed: 0, split: "test" }).map((p) => ({
     prompt: tokenizer.encode(p.prompt),
     answer: p.answer,
   }));
-  const targetOnly = await solveTargetOnly(verifier, problems, tokenizer);
-  const points = [
-    {
-      f: "target-only",
-      epsilon: 1,
-      accuracy: targetOnly.accuracy,
-      step_accuracy: targetOnly.step_accuracy,
-      steps_written: targetOnly.steps_written,
-      target_nll: targetOnly.target_nll,
-      target_nll_se: targetOnly.target_nll_se,
-      alpha: Number.NaN,
-      tau: 1,
-      speedup: 1,
-    },
-  ];
+  const decodings: Decoding[] = [{ f: "target-only", epsilon: 1 }];
   for (const f of quick ? ["exp"] : ["lin", "sq", "exp"]) {
     for (const epsilon of quick ? [1, 0.2] : [1, 0.5, 0.2, 0.1]) {
-      const rule = options.lenience(f, epsilon);
-      const result = await solveSpeculative(verifier, draft, problems, tokenizer, rule, gamma);
-      points.push({ f, epsilon, ...result, speedup: targetOnly.ms / result.ms });
+      decodings.push({ f, epsilon, rule: options.lenience(f, epsilon) });
     }
   }
-  return points;
+  const tallies = decodings.map(() => new Tally(tokenizer));
+  const proposer = await DraftProposer.create(draft);
+  try {
+    for (const [i, problem] of problems.entries()) {
+      // Interleaved, each problem starting at the next decoding: a change in the machine's load during the
+      // sweep then slows every point alike, instead of whichever points happened to run at the time.
+      for (let k = 0; k < decodings.length; k++) {
+        const j = (i + k) % decodings.length;
+        await decodeOne(decodings[j], tallies[j], problem, i);
+      }
+    }
+  } finally {
+    await proposer.close();
+  }
+  const summaries: Awaited<ReturnType<Tally["summary"]>>[] = [];
+  for (const tally of tallies) summaries.push(await tally.summary(problems.length, verifier));
+  const targetMsPerToken = summaries[0].ms_per_token;
+  return decodings.map(({ f, epsilon }, j) => ({
+    f,
+    epsilon,
+    ...summaries[j],
+    ...(j === 0 ? { alpha: Number.NaN, tau: 1 } : {}),
+    // Per written token: lenience changes the text, and with it how much there is to write.
+    speedup: targetMsPerToken / summaries[j].ms_per_token,
+  }));
+
+  async function decodeOne(decoding: Decoding, tally: Tally, problem: Problem, i: number) {
+    const sampling = { temperature: 1, seed: BigInt(i) };
+    const maxNewTokens = options.maxNewTokens ?? 80;
+    const ids: number[] = [];
+    const started = performance.now();
+    if (decoding.rule === undefined) {
+      for await (const s of verifier.generate(problem.prompt, maxNewTokens, sampling, [tokenizer.eosId])) {
+        ids.push(s.tokenId);
+      }
+    } else {
+      for await (const event of speculativeGenerate(verifier, proposer, {
+        promptTokens: problem.prompt,
+        maxNewTokens,
+        gamma: options.gamma,
+        sampling,
+        stopTokenIds: [tokenizer.eosId],
+        contextLength: verifier.config.contextLength,
+        rule: decoding.rule,
+      })) {
+        if (event.kind === "tokens") ids.push(...event.tokens);
+        else tally.addRounds(event.stats);
+      }
+    }
+    tally.addSolution(problem, ids, performance.now() - started);
+  }
 }
 
 /**
- * Final-answer accuracy, per-step accuracy (finer-grained: weak models rarely finish a problem) and the
- * target's negative log-likelihood of what was written (T = 1; see negativeLogLikelihood), which moves even
- * when accuracy cannot.
+ * One decoding's results over the problems: final-answer accuracy, per-step accuracy (finer-grained: weak
+ * models rarely finish a problem), the target's negative log-likelihood of what was written (T = 1; see
+ * negativeLogLikelihood), which moves even when accuracy cannot, time per written token, and α and τ.
  */
-class SolutionQuality {
+class Tally {
   private correct = 0;
   private steps = 0;
   private correctSteps = 0;
   private readonly rows: number[][] = [];
   private readonly promptLengths: number[] = [];
+  private ms = 0;
+  private tokens = 0;
+  private accepted = 0;
+  private proposed = 0;
+  private emitted = 0;
+  private rounds = 0;
 
   constructor(private readonly tokenizer: Tokenizer) {}
 
-  add(prompt: readonly number[], written: readonly number[], answer: number): void {
+  addSolution(problem: Problem, written: readonly number[], ms: number): void {
     const solution = this.tokenizer.decode([...written]);
-    if (checkAnswer(solution, answer)) this.correct++;
+    if (checkAnswer(solution, problem.answer)) this.correct++;
     const steps = checkSteps(solution);
     this.steps += steps.total;
     this.correctSteps += steps.correct;
     if (written.length > 0) {
-      this.rows.push([...prompt, ...written]);
-      this.promptLengths.push(prompt.length);
+      this.rows.push([...problem.prompt, ...written]);
+      this.promptLengths.push(problem.prompt.length);
     }
+    this.ms += ms;
+    this.tokens += written.length;
+  }
+
+  addRounds(stats: LoopStats): void {
+    this.accepted += stats.metrics.numAcceptedTokens;
+    this.proposed += stats.metrics.numDraftTokens;
+    this.emitted += stats.emitted;
+    this.rounds += stats.rounds;
   }
 
   async summary(problems: number, target: TargetVerifier) {
@@ -88,6 +156,10 @@ class SolutionQuality {
       steps_written: this.steps,
       target_nll: nll.mean,
       target_nll_se: nll.standardError,
+      tokens_written: this.tokens,
+      ms_per_token: this.ms / this.tokens,
+      alpha: this.accepted / this.proposed,
+      tau: this.emitted / this.rounds,
     };
   }
 }
@@ -110,72 +182,4 @@ export async function negativeLogLikelihood(
   const mean =
     perSolution.length > 0 ? perSolution.reduce((a, b) => a + b, 0) / perSolution.length : Number.NaN;
   return { mean, standardError: standardError(perSolution) };
-}
-
-async function solveTargetOnly(
-  verifier: TargetVerifier,
-  problems: { prompt: number[]; answer: number }[],
-  tokenizer: Tokenizer,
-) {
-  const quality = new SolutionQuality(tokenizer);
-  const started = performance.now();
-  for (const [i, p] of problems.entries()) {
-    const ids: number[] = [];
-    for await (const s of verifier.generate(p.prompt, 80, { temperature: 1, seed: BigInt(i) }, [
-      tokenizer.eosId,
-    ]))
-      ids.push(s.tokenId);
-    quality.add(p.prompt, ids, p.answer);
-  }
-  const ms = performance.now() - started;
-  return { ...(await quality.summary(problems.length, verifier)), ms };
-}
-
-async function solveSpeculative(
-  verifier: TargetVerifier,
-  draft: Checkpoint,
-  problems: { prompt: number[]; answer: number }[],
-  tokenizer: Tokenizer,
-  rule: AcceptanceRule,
-  gamma: number,
-) {
-  const proposer = await DraftProposer.create(draft);
-  const quality = new SolutionQuality(tokenizer);
-  let accepted = 0;
-  let proposed = 0;
-  let emitted = 0;
-  let rounds = 0;
-  const started = performance.now();
-  try {
-    for (const [i, p] of problems.entries()) {
-      const ids: number[] = [];
-      for await (const event of speculativeGenerate(verifier, proposer, {
-        promptTokens: p.prompt,
-        maxNewTokens: 80,
-        gamma,
-        sampling: { temperature: 1, seed: BigInt(i) },
-        stopTokenIds: [tokenizer.eosId],
-        contextLength: verifier.config.contextLength,
-        rule,
-      })) {
-        if (event.kind === "tokens") ids.push(...event.tokens);
-        else {
-          accepted += event.stats.metrics.numAcceptedTokens;
-          proposed += event.stats.metrics.numDraftTokens;
-          emitted += event.stats.emitted;
-          rounds += event.stats.rounds;
-        }
-      }
-      quality.add(p.prompt, ids, p.answer);
-    }
-  } finally {
-    await proposer.close();
-  }
-  const ms = performance.now() - started;
-  return {
-    ...(await quality.summary(problems.length, verifier)),
-    alpha: accepted / proposed,
-    tau: emitted / rounds,
-    ms,
-  };
 }

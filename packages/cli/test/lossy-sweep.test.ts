@@ -1,12 +1,15 @@
-import { loadFixtureCorpus } from "@distillspec/datasets";
+import lenience from "@distillspec/acceptance-lenience";
+import type { AcceptanceRule } from "@distillspec/core";
+import { generateArithmeticProblems, loadFixtureCorpus } from "@distillspec/datasets";
 import { referenceForward } from "@distillspec/model";
-import { TargetVerifier } from "@distillspec/serving";
+import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec/serving";
 import { trainTokenizer } from "@distillspec/tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { negativeLogLikelihood } from "../src/lossy-sweep.js";
+import { negativeLogLikelihood, runLossySweep } from "../src/lossy-sweep.js";
 import { tinyCheckpoint } from "./tiny-models.js";
 
-// The lossy sweep's quality measure, checked against a float64 log-softmax of the reference forward pass.
+// The lossy sweep's quality measure, checked against a float64 log-softmax of the reference forward pass,
+// and the sweep itself: interleaving its decodings problem by problem must not change what each one writes.
 
 const tokenizer = trainTokenizer(loadFixtureCorpus().train, { vocabSize: 300 });
 const target = tinyCheckpoint(tokenizer, 1);
@@ -48,5 +51,95 @@ describe("mean negative log-likelihood under the target", () => {
     const nll = await negativeLogLikelihood(verifier, [], []);
     expect(nll.mean).toBeNaN();
     expect(nll.standardError).toBeNaN();
+  });
+});
+
+describe("lossy sweep", () => {
+  const draft = tinyCheckpoint(tokenizer, 2);
+  const problemCount = 4;
+  const maxNewTokens = 12;
+  const problems = generateArithmeticProblems(problemCount, { seed: 0, split: "test" }).map((p) =>
+    tokenizer.encode(p.prompt),
+  );
+  const eos = [tokenizer.eosId];
+
+  /** Each decoding on its own, problem after problem, as the sweep's points should come out. */
+  async function alone(rule?: AcceptanceRule) {
+    const rows: number[][] = [];
+    let emitted = 0;
+    let rounds = 0;
+    let accepted = 0;
+    let proposed = 0;
+    const proposer = await DraftProposer.create(draft);
+    try {
+      for (const [i, prompt] of problems.entries()) {
+        const sampling = { temperature: 1, seed: BigInt(i) };
+        const written: number[] = [];
+        if (rule === undefined) {
+          for await (const s of verifier.generate(prompt, maxNewTokens, sampling, eos))
+            written.push(s.tokenId);
+        } else {
+          for await (const event of speculativeGenerate(verifier, proposer, {
+            promptTokens: prompt,
+            maxNewTokens,
+            gamma: 4,
+            sampling,
+            stopTokenIds: eos,
+            contextLength: verifier.config.contextLength,
+            rule,
+          })) {
+            if (event.kind === "tokens") written.push(...event.tokens);
+            else {
+              emitted += event.stats.emitted;
+              rounds += event.stats.rounds;
+              accepted += event.stats.metrics.numAcceptedTokens;
+              proposed += event.stats.metrics.numDraftTokens;
+            }
+          }
+        }
+        rows.push([...prompt, ...written]);
+      }
+    } finally {
+      await proposer.close();
+    }
+    const nll = await negativeLogLikelihood(
+      verifier,
+      rows,
+      problems.map((p) => p.length),
+    );
+    const tokens = rows.reduce((sum, row, r) => sum + row.length - problems[r].length, 0);
+    return { nll: nll.mean, tokens, tau: emitted / rounds, alpha: accepted / proposed };
+  }
+
+  it("gives every decoding the results it has when run alone, and speedups per written token", async () => {
+    const rule = (f: string, epsilon: number) => lenience.create({ f, epsilon }) as AcceptanceRule;
+    const points = await runLossySweep({
+      verifier,
+      draft,
+      tokenizer,
+      lenience: rule,
+      problems: problemCount,
+      gamma: 4,
+      quick: true,
+      maxNewTokens,
+    });
+    expect(points.map((p) => [p.f, p.epsilon])).toEqual([
+      ["target-only", 1],
+      ["exp", 1],
+      ["exp", 0.2],
+    ]);
+    const expected = [await alone(), await alone(rule("exp", 1)), await alone(rule("exp", 0.2))];
+    for (const [j, point] of points.entries()) {
+      expect(point.tokens_written).toBe(expected[j].tokens);
+      expect(point.target_nll).toBeCloseTo(expected[j].nll, 6);
+      expect(point.ms_per_token).toBeGreaterThan(0);
+      if (j > 0) {
+        expect(point.tau).toBe(expected[j].tau);
+        expect(point.alpha).toBe(expected[j].alpha);
+      }
+    }
+    expect(points[0].tau).toBe(1);
+    expect(points[0].speedup).toBe(1);
+    expect(points[1].speedup).toBeCloseTo(points[0].ms_per_token / points[1].ms_per_token, 12);
   });
 });
