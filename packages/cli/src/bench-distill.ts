@@ -346,9 +346,13 @@ export async function runDistillBench(options: DistillBenchOptions) {
       for (const temperature of [0, 1]) {
         const weights = weightsOf.get(best(gain.task, temperature === 0 ? "greedy" : "sampled"))!;
         const timing = { ...settings, temperature, stopTokenIds: [eos] };
-        const targetOnly = await timeTargetOnly(verifier, prompts, timing);
-        const base = await timeSpeculative(verifier, draft, draft.weights, prompts, timing);
-        const distilled = await timeSpeculative(verifier, draft, weights, prompts, timing);
+        const [targetOnly, base, distilled] = await timeSideBySide(
+          verifier,
+          draft,
+          [undefined, draft.weights, weights],
+          prompts,
+          timing,
+        );
         wall.push({
           task: gain.task,
           temperature,
@@ -475,45 +479,60 @@ interface Timing {
   stopTokenIds: number[];
 }
 
-async function timeTargetOnly(verifier: TargetVerifier, prompts: number[][], timing: Timing) {
-  let tokens = 0;
-  const started = performance.now();
-  for (const [i, prompt] of prompts.entries()) {
-    const sampling = { temperature: timing.temperature, seed: BigInt(i) };
-    for await (const _ of verifier.generate(prompt, timing.evalMaxNewTokens, sampling, timing.stopTokenIds)) {
-      tokens++;
-    }
-  }
-  return { msPerToken: (performance.now() - started) / tokens };
-}
-
-async function timeSpeculative(
+/**
+ * ms per emitted token of target-only decoding (undefined) and of speculative decoding with each of the draft
+ * weights, interleaved prompt by prompt (each prompt starting at the next decoder) so that a change in the
+ * machine's load slows all of them alike.
+ */
+async function timeSideBySide(
   verifier: TargetVerifier,
   draft: Checkpoint,
-  weights: Weights,
+  decoders: readonly (Weights | undefined)[],
   prompts: number[][],
   timing: Timing,
-) {
-  const proposer = await DraftProposer.create({ ...draft, weights });
+): Promise<{ msPerToken: number }[]> {
+  const proposers = await Promise.all(
+    decoders.map((weights) =>
+      weights === undefined ? undefined : DraftProposer.create({ ...draft, weights }),
+    ),
+  );
+  const ms = decoders.map(() => 0);
+  const tokens = decoders.map(() => 0);
   try {
-    let tokens = 0;
-    const started = performance.now();
     for (const [i, prompt] of prompts.entries()) {
-      for await (const event of speculativeGenerate(verifier, proposer, {
-        promptTokens: prompt,
-        maxNewTokens: timing.evalMaxNewTokens,
-        gamma: timing.gamma,
-        sampling: { temperature: timing.temperature, seed: BigInt(i) },
-        stopTokenIds: timing.stopTokenIds,
-        contextLength: verifier.config.contextLength,
-      })) {
-        if (event.kind === "tokens") tokens += event.tokens.length;
+      const sampling = { temperature: timing.temperature, seed: BigInt(i) };
+      for (let k = 0; k < decoders.length; k++) {
+        const j = (i + k) % decoders.length;
+        const proposer = proposers[j];
+        const started = performance.now();
+        if (proposer === undefined) {
+          for await (const _ of verifier.generate(
+            prompt,
+            timing.evalMaxNewTokens,
+            sampling,
+            timing.stopTokenIds,
+          )) {
+            tokens[j]++;
+          }
+        } else {
+          for await (const event of speculativeGenerate(verifier, proposer, {
+            promptTokens: prompt,
+            maxNewTokens: timing.evalMaxNewTokens,
+            gamma: timing.gamma,
+            sampling,
+            stopTokenIds: timing.stopTokenIds,
+            contextLength: verifier.config.contextLength,
+          })) {
+            if (event.kind === "tokens") tokens[j] += event.tokens.length;
+          }
+        }
+        ms[j] += performance.now() - started;
       }
     }
-    return { msPerToken: (performance.now() - started) / tokens };
   } finally {
-    await proposer.close();
+    await Promise.all(proposers.map((p) => p?.close()));
   }
+  return ms.map((m, j) => ({ msPerToken: m / tokens[j] }));
 }
 
 export async function benchDistillCommand(opts: {
