@@ -30,11 +30,12 @@ import {
   type Weights,
 } from "@distillspec/model";
 import { createPluginHost, type DataGenerator, type Divergence } from "@distillspec/plugin-api";
-import { DraftProposer, speculativeGenerate, TargetVerifier } from "@distillspec/serving";
+import { DraftProposer, TargetVerifier } from "@distillspec/serving";
 import { loadTokenizer, type Tokenizer } from "@distillspec/tokenizer";
 import { formatTable } from "./format-table.js";
 import { runLossySweep } from "./lossy-sweep.js";
 import { memoizeEvaluator } from "./memoized-evaluator.js";
+import { forEachInterleaved, timedDecode } from "./timed-decode.js";
 
 // `distillspec bench distill`: the paper's comparison on our models. For each task, the non-distilled draft
 // against drafts distilled with each divergence × data generator × decoding mode (a draft distilled for
@@ -481,8 +482,7 @@ interface Timing {
 
 /**
  * ms per emitted token of target-only decoding (undefined) and of speculative decoding with each of the draft
- * weights, interleaved prompt by prompt (each prompt starting at the next decoder) so that a change in the
- * machine's load slows all of them alike.
+ * weights, interleaved prompt by prompt.
  */
 async function timeSideBySide(
   verifier: TargetVerifier,
@@ -498,37 +498,13 @@ async function timeSideBySide(
   );
   const ms = decoders.map(() => 0);
   const tokens = decoders.map(() => 0);
+  const settings = { ...timing, maxNewTokens: timing.evalMaxNewTokens };
   try {
-    for (const [i, prompt] of prompts.entries()) {
-      const sampling = { temperature: timing.temperature, seed: BigInt(i) };
-      for (let k = 0; k < decoders.length; k++) {
-        const j = (i + k) % decoders.length;
-        const proposer = proposers[j];
-        const started = performance.now();
-        if (proposer === undefined) {
-          for await (const _ of verifier.generate(
-            prompt,
-            timing.evalMaxNewTokens,
-            sampling,
-            timing.stopTokenIds,
-          )) {
-            tokens[j]++;
-          }
-        } else {
-          for await (const event of speculativeGenerate(verifier, proposer, {
-            promptTokens: prompt,
-            maxNewTokens: timing.evalMaxNewTokens,
-            gamma: timing.gamma,
-            sampling,
-            stopTokenIds: timing.stopTokenIds,
-            contextLength: verifier.config.contextLength,
-          })) {
-            if (event.kind === "tokens") tokens[j] += event.tokens.length;
-          }
-        }
-        ms[j] += performance.now() - started;
-      }
-    }
+    await forEachInterleaved(prompts.length, decoders.length, async (i, j) => {
+      const decoded = await timedDecode(verifier, proposers[j], prompts[i], i, settings);
+      ms[j] += decoded.ms;
+      tokens[j] += decoded.tokens.length;
+    });
   } finally {
     await Promise.all(proposers.map((p) => p?.close()));
   }

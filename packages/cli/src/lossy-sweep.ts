@@ -2,13 +2,9 @@ import { type AcceptanceRule, standardError } from "@distillspec/core";
 import { checkAnswer, checkSteps, generateArithmeticProblems } from "@distillspec/datasets";
 import { continuationDistributions } from "@distillspec/distill";
 import type { Checkpoint } from "@distillspec/model";
-import {
-  DraftProposer,
-  type LoopStats,
-  speculativeGenerate,
-  type TargetVerifier,
-} from "@distillspec/serving";
+import { DraftProposer, type TargetVerifier } from "@distillspec/serving";
 import type { Tokenizer } from "@distillspec/tokenizer";
+import { forEachInterleaved, type TimedDecode, timedDecode } from "./timed-decode.js";
 
 // The lossy half of `bench distill`: arithmetic problems solved at T = 1 by target-only decoding and by
 // speculative decoding under each lenience function and ε, with answer and per-step accuracy against the
@@ -57,14 +53,23 @@ export async function runLossySweep(options: LossySweepOptions) {
   const tallies = decodings.map(() => new Tally(tokenizer));
   const proposer = await DraftProposer.create(draft);
   try {
-    for (const [i, problem] of problems.entries()) {
-      // Interleaved, each problem starting at the next decoding: a change in the machine's load during the
-      // sweep then slows every point alike, instead of whichever points happened to run at the time.
-      for (let k = 0; k < decodings.length; k++) {
-        const j = (i + k) % decodings.length;
-        await decodeOne(decodings[j], tallies[j], problem, i);
-      }
-    }
+    await forEachInterleaved(problems.length, decodings.length, async (i, j) => {
+      const { rule } = decodings[j];
+      const decoded = await timedDecode(
+        verifier,
+        rule === undefined ? undefined : proposer,
+        problems[i].prompt,
+        i,
+        {
+          maxNewTokens: options.maxNewTokens ?? 80,
+          gamma: options.gamma,
+          temperature: 1,
+          stopTokenIds: [tokenizer.eosId],
+          rule,
+        },
+      );
+      tallies[j].add(problems[i], decoded);
+    });
   } finally {
     await proposer.close();
   }
@@ -79,32 +84,6 @@ export async function runLossySweep(options: LossySweepOptions) {
     // Per written token: lenience changes the text, and with it how much there is to write.
     speedup: targetMsPerToken / summaries[j].ms_per_token,
   }));
-
-  async function decodeOne(decoding: Decoding, tally: Tally, problem: Problem, i: number) {
-    const sampling = { temperature: 1, seed: BigInt(i) };
-    const maxNewTokens = options.maxNewTokens ?? 80;
-    const ids: number[] = [];
-    const started = performance.now();
-    if (decoding.rule === undefined) {
-      for await (const s of verifier.generate(problem.prompt, maxNewTokens, sampling, [tokenizer.eosId])) {
-        ids.push(s.tokenId);
-      }
-    } else {
-      for await (const event of speculativeGenerate(verifier, proposer, {
-        promptTokens: problem.prompt,
-        maxNewTokens,
-        gamma: options.gamma,
-        sampling,
-        stopTokenIds: [tokenizer.eosId],
-        contextLength: verifier.config.contextLength,
-        rule: decoding.rule,
-      })) {
-        if (event.kind === "tokens") ids.push(...event.tokens);
-        else tally.addRounds(event.stats);
-      }
-    }
-    tally.addSolution(problem, ids, performance.now() - started);
-  }
 }
 
 /**
@@ -127,8 +106,8 @@ class Tally {
 
   constructor(private readonly tokenizer: Tokenizer) {}
 
-  addSolution(problem: Problem, written: readonly number[], ms: number): void {
-    const solution = this.tokenizer.decode([...written]);
+  add(problem: Problem, { tokens: written, ms, stats }: TimedDecode): void {
+    const solution = this.tokenizer.decode(written);
     if (checkAnswer(solution, problem.answer)) this.correct++;
     const steps = checkSteps(solution);
     this.steps += steps.total;
@@ -139,13 +118,12 @@ class Tally {
     }
     this.ms += ms;
     this.tokens += written.length;
-  }
-
-  addRounds(stats: LoopStats): void {
-    this.accepted += stats.metrics.numAcceptedTokens;
-    this.proposed += stats.metrics.numDraftTokens;
-    this.emitted += stats.emitted;
-    this.rounds += stats.rounds;
+    if (stats !== undefined) {
+      this.accepted += stats.metrics.numAcceptedTokens;
+      this.proposed += stats.metrics.numDraftTokens;
+      this.emitted += stats.emitted;
+      this.rounds += stats.rounds;
+    }
   }
 
   async summary(problems: number, target: TargetVerifier) {
